@@ -2,6 +2,7 @@
  * The data table every reader (CSV, JSON, R dump) produces: named columns of equal length,
  * typed as R would type them after read.csv / type.convert.
  */
+import { formatRNumber } from '../util/rformat.js';
 
 /** A numeric column; NaN marks a missing value (NA). */
 export interface NumericColumn {
@@ -59,17 +60,7 @@ export function compareLevels(a: string, b: string): number {
 
 /** Numeric values as R's as.character prints them, used as factor levels of numeric columns. */
 export function numberLabel(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
-  const s = x.toPrecision(15);
-  // R prints up to 15 significant digits, no trailing zeros, exponent as e+05 / e-07.
-  const n = Number(s);
-  let out = String(n);
-  if (/e/.test(out)) {
-    const [mant, exp] = out.split('e');
-    const e = Number(exp);
-    out = `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  return out;
+  return formatRNumber(x);
 }
 
 /** Build a factor from strings (null = NA) with R's level order. */

@@ -47,6 +47,8 @@ export interface Bar {
   readonly group: readonly Variable[];
   /** lme4's name for the grouping factor: "Subject", "cask:batch". */
   readonly groupLabel: string;
+  /** The term as lme4 deparses it: "Days | Subject", "0 + x | g", "1 | cask:batch". */
+  readonly label: string;
   readonly fromDoubleBar: boolean;
   /** The source span of the `( ... | ... )` (or the whole term it was expanded from). */
   readonly span: Span;

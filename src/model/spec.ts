@@ -31,6 +31,8 @@ export interface RandomTerm {
   readonly kind: 'scalar' | 'vector';
   /** lme4's grouping name: "Subject", "cask:batch", "dept:service". */
   readonly group: string;
+  /** The term as lme4 deparses it: "Days | Subject", "0 + x | g", "1 | cask:batch". */
+  readonly label: string;
   /** The grouping factor's variable names: ["Subject"], ["cask", "batch"]. */
   readonly factors: readonly string[];
   /** Levels in lme4's order (observed combinations only for interactions). */
