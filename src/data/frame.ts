@@ -11,7 +11,7 @@
 import { Lmer2JagsError, nearNames, type Span } from '../errors.js';
 import type { CallArg, CallExpr, Expr } from '../formula/ast.js';
 import type { Variable } from '../formula/terms.js';
-import { numberLabel, type DataTable } from './table.js';
+import { dropUnusedLevels, numberLabel, numericLevels, type DataTable } from './table.js';
 import type { FactorValue, Value } from './values.js';
 import { orthogonalPolynomials, rawPolynomials } from '../model/poly.js';
 
@@ -675,49 +675,11 @@ function toFactor(call: CallExpr, arg: CallArg, dropLevels: boolean, ctx: Ctx): 
     }
     case 'num': {
       if (e.ncol !== null) throw fail(ctx, `${call.fn}() of a matrix is not supported`, call.span);
-      return { t: 'fac', ...numericFactor(e.v) };
+      return { t: 'fac', ...numericLevels(e.v) };
     }
     case 'str':
       return { t: 'fac', levels: [e.s], codes: Int32Array.of(0) };
   }
-}
-
-/**
- * factor() of numbers: levels are the sorted distinct values as R prints them (15
- * significant digits); values that print alike share a level, as in R.
- */
-function numericFactor(values: Float64Array): { levels: string[]; codes: Int32Array } {
-  const uniq = [...new Set(values)].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  const levels: string[] = [];
-  const levelOf = new Map<number, number>();
-  const labelIndex = new Map<string, number>();
-  for (const u of uniq) {
-    const label = numberLabel(u);
-    let k = labelIndex.get(label);
-    if (k === undefined) {
-      k = levels.length;
-      levels.push(label);
-      labelIndex.set(label, k);
-    }
-    levelOf.set(u, k);
-  }
-  const codes = Int32Array.from(values, (x) => (Number.isNaN(x) ? -1 : (levelOf.get(x) as number)));
-  return { levels, codes };
-}
-
-function dropUnusedLevels<T extends { readonly levels: readonly string[]; readonly codes: Int32Array }>(f: T): T {
-  const used = new Uint8Array(f.levels.length);
-  for (const c of f.codes) if (c >= 0) used[c] = 1;
-  if (used.every((u) => u === 1)) return f;
-  const map = new Int32Array(f.levels.length).fill(-1);
-  const levels: string[] = [];
-  f.levels.forEach((l, i) => {
-    if (used[i]) {
-      map[i] = levels.length;
-      levels.push(l);
-    }
-  });
-  return { ...f, levels, codes: f.codes.map((c) => (c < 0 ? -1 : map[c])) };
 }
 
 function toValue(e: Ev, v: Variable, ctx: Ctx): Value {

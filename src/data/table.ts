@@ -75,29 +75,48 @@ export function factorFromStrings(name: string, values: readonly (string | null)
   return { kind: 'factor', name, levels: uniq, codes };
 }
 
-/** `factor(x)` of a numeric column: levels are the sorted distinct values, printed as R does. */
-export function factorFromNumbers(name: string, values: Float64Array): FactorColumn {
-  const uniq = [...new Set(Array.from(values).filter((v) => !Number.isNaN(v)))].sort((a, b) => a - b);
-  const index = new Map(uniq.map((l, i) => [l, i]));
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    codes[i] = Number.isNaN(v) ? -1 : (index.get(v) as number);
+/**
+ * factor() of numbers: levels are the sorted distinct values as R prints them (15
+ * significant digits); values that print alike share a level, as in R.
+ */
+export function numericLevels(values: Float64Array): { levels: string[]; codes: Int32Array } {
+  const uniq = [...new Set(values)].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const levels: string[] = [];
+  const levelOf = new Map<number, number>();
+  const labelIndex = new Map<string, number>();
+  for (const u of uniq) {
+    const label = numberLabel(u);
+    let k = labelIndex.get(label);
+    if (k === undefined) {
+      k = levels.length;
+      levels.push(label);
+      labelIndex.set(label, k);
+    }
+    levelOf.set(u, k);
   }
-  return { kind: 'factor', name, levels: uniq.map(numberLabel), codes };
+  const codes = Int32Array.from(values, (x) => (Number.isNaN(x) ? -1 : (levelOf.get(x) as number)));
+  return { levels, codes };
 }
 
-/** `factor(x)` of a logical column: levels "FALSE", "TRUE" (those present). */
-export function factorFromLogical(name: string, values: Int8Array): FactorColumn {
-  const present = [false, false];
-  for (const v of values) if (v >= 0) present[v] = true;
-  const levels = (['FALSE', 'TRUE'] as const).filter((_, i) => present[i]);
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    codes[i] = v < 0 ? -1 : present[0] ? v : 0;
-  }
-  return { kind: 'factor', name, levels, codes };
+/** `factor(x)` of a numeric column. */
+export function factorFromNumbers(name: string, values: Float64Array): FactorColumn {
+  return { kind: 'factor', name, ...numericLevels(values) };
+}
+
+/** factor(f, exclude = NA): keep only the levels that occur, in their order. */
+export function dropUnusedLevels<T extends { readonly levels: readonly string[]; readonly codes: Int32Array }>(f: T): T {
+  const used = new Uint8Array(f.levels.length);
+  for (const c of f.codes) if (c >= 0) used[c] = 1;
+  if (used.every((u) => u === 1)) return f;
+  const map = new Int32Array(f.levels.length).fill(-1);
+  const levels: string[] = [];
+  f.levels.forEach((l, i) => {
+    if (used[i]) {
+      map[i] = levels.length;
+      levels.push(l);
+    }
+  });
+  return { ...f, levels, codes: f.codes.map((c) => (c < 0 ? -1 : map[c])) };
 }
 
 export function makeTable(source: string, columns: readonly Column[], lineOf?: (row: number) => number): DataTable {

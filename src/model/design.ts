@@ -17,7 +17,7 @@ import { Lmer2JagsError, assert, type ErrorLocation, type Span } from '../errors
 import type { Term, TermList, Variable } from '../formula/terms.js';
 import type { ModelFrame } from '../data/frame.js';
 import type { Value } from '../data/values.js';
-import { numberLabel } from '../data/table.js';
+import { dropUnusedLevels, numericLevels } from '../data/table.js';
 import type { MatrixColumn } from './spec.js';
 
 export interface DesignMatrix {
@@ -390,7 +390,7 @@ function asGroupingFactor(v: Variable, value: Value, label: string, formulaText:
     case 'factor':
       return value;
     case 'numeric':
-      return numericFactor(value.values);
+      return numericLevels(value.values);
     case 'logical': {
       const present = [false, false];
       for (const x of value.values) if (x >= 0) present[x] = true;
@@ -408,41 +408,6 @@ function asGroupingFactor(v: Variable, value: Value, label: string, formulaText:
         hint: 'group by a variable of the data (a factor, or numbers or strings naming the groups)',
       });
   }
-}
-
-/** factor() of numbers: levels sorted numerically and printed as R prints them. */
-function numericFactor(values: Float64Array): SimpleFactor {
-  const uniq = [...new Set(values)].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  const levels: string[] = [];
-  const levelOf = new Map<number, number>();
-  for (const u of uniq) {
-    const label = numberLabel(u);
-    if (levels.length === 0 || levels[levels.length - 1] !== label) levels.push(label);
-    levelOf.set(u, levels.length - 1);
-  }
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < codes.length; i++) {
-    const x = values[i];
-    codes[i] = Number.isNaN(x) ? -1 : (levelOf.get(x) as number);
-  }
-  return { levels, codes };
-}
-
-/** factor(f, exclude = NA): keep only the levels that occur, in their order. */
-function dropUnused(f: SimpleFactor): SimpleFactor {
-  const used = new Uint8Array(f.levels.length);
-  for (const c of f.codes) if (c >= 0) used[c] = 1;
-  if (used.every((u) => u === 1)) return f;
-  const map = new Int32Array(f.levels.length).fill(-1);
-  const levels: string[] = [];
-  f.levels.forEach((l, i) => {
-    if (used[i]) {
-      map[i] = levels.length;
-      levels.push(l);
-    }
-  });
-  const codes = f.codes.map((c) => (c < 0 ? -1 : map[c]));
-  return { levels, codes };
 }
 
 /**
@@ -483,11 +448,11 @@ export function groupingFactor(
   const factors = vars.map((v) => {
     const value = frame.values.get(v.label);
     assert(value !== undefined, `groupingFactor: variable '${v.label}' is not in the model frame`);
-    return dropUnused(asGroupingFactor(v, value, label, formulaText));
+    return dropUnusedLevels(asGroupingFactor(v, value, label, formulaText));
   });
   let f = factors[0];
   for (let k = 1; k < factors.length; k++) f = interact(f, factors[k]);
-  f = dropUnused(f);
+  f = dropUnusedLevels(f);
   for (const c of f.codes) assert(c >= 0, `groupingFactor: '${label}' has a missing value after na.omit`);
   return { levels: f.levels, index: f.codes };
 }
