@@ -88,7 +88,8 @@ function visible(s: string): string {
  */
 export function codeFrame(text: string, span: Span, label = 'formula'): string[] {
   const start = Math.max(0, Math.min(span.start, text.length));
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  // (lastIndexOf clamps a negative fromIndex to 0, which would find a newline at offset 0)
+  const lineStart = start === 0 ? 0 : text.lastIndexOf('\n', start - 1) + 1;
   let lineEnd = text.indexOf('\n', start);
   if (lineEnd < 0) lineEnd = text.length;
   const lineNo = text.slice(0, lineStart).split('\n').length;

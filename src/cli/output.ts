@@ -1,7 +1,30 @@
 /**
- * Where things go: results on stdout, messages on stderr. Colour only on a terminal and never
- * with NO_COLOR; `--quiet` silences messages (not results or errors).
+ * Where things go: results on stdout, messages on stderr. Colour only on a terminal, never
+ * with NO_COLOR set to anything non-empty (no-color.org) or TERM=dumb; `--quiet` silences
+ * messages (not results, warnings or errors).
  */
+
+/** Whether messages to `stream` may use ANSI colours. */
+export function colorAllowed(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+let pipeGuard = false;
+
+/**
+ * A reader that stops early (`lmer2jags simulate | head`) closes stdout: stop quietly with
+ * exit code 0 instead of dying on EPIPE with a stack trace. Installed once per process.
+ */
+export function exitQuietlyOnClosedStdout(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
+    process.exit(3);
+  });
+}
+
 export interface OutputOptions {
   readonly quiet?: boolean;
   readonly json?: boolean;
@@ -15,7 +38,7 @@ export class Output {
     private readonly out: NodeJS.WritableStream = process.stdout,
     private readonly err: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
   ) {
-    this.color = Boolean(this.err.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+    this.color = colorAllowed(this.err);
   }
 
   /** A result (stdout). */

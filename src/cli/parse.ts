@@ -1,6 +1,7 @@
 /** `lmer2jags parse "<formula>" --data FILE [--json]`: show the model description (IR). */
 import type { Argv } from 'yargs';
 import { readDataFile } from '../data/read.js';
+import { Lmer2JagsError } from '../errors.js';
 import { buildModelSpec } from '../model/build.js';
 import { formatSpec, summarizeSpec } from '../model/describe.js';
 import { type CommonArgs, withOutput } from './common.js';
@@ -22,6 +23,9 @@ export function modelOptions<T>(y: Argv<T>) {
 
 export async function runParse(args: ParseArgs): Promise<number> {
   return withOutput(args, async (out) => {
+    if (args.data.trim() === '') {
+      throw new Lmer2JagsError('--data needs a file name, but it is empty', { hint: 'e.g. --data sleepstudy.csv (CSV, JSON or an R dump)' });
+    }
     const table = await readDataFile(args.data);
     const spec = buildModelSpec(args.formula, table, {
       ...(args.weights !== undefined ? { weights: args.weights } : {}),

@@ -574,7 +574,9 @@ class Parser {
     if (!negate) return v;
     const src = v.nums as ArrayLike<number>;
     const nums = new Array<number>(src.length);
-    for (let i = 0; i < src.length; i++) nums[i] = 0 - src[i];
+    // R keeps the sign of a double zero (-0); integers have no -0.
+    if (v.type === 'double') for (let i = 0; i < src.length; i++) nums[i] = -src[i];
+    else for (let i = 0; i < src.length; i++) nums[i] = 0 - src[i];
     const out = vecOf(v.type === 'logical' ? 'integer' : v.type, nums);
     out.dim = v.dim;
     return out;
@@ -672,7 +674,7 @@ class Parser {
         }
         if (this.kind() === Tok.Num) {
           const type: VType = this.isInt ? 'integer' : 'double';
-          const x = negate ? 0 - this.num : this.num;
+          const x = !negate ? this.num : type === 'double' ? -this.num : 0 - this.num;
           this.next();
           const k = this.kind();
           if (k === Tok.Comma || k === Tok.RParen) {

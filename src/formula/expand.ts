@@ -41,6 +41,13 @@ export interface ExpandOptions {
   readonly exclude?: readonly string[];
 }
 
+/**
+ * The most terms one side of a formula may expand to. R's term algebra is exponential
+ * (a*b*c*… of k variables is 2^k − 1 terms); past a few thousand columns no mixed model is
+ * fitted anyway, and without a bound a short formula could take minutes and gigabytes.
+ */
+export const MAX_TERMS = 4096;
+
 class Encoder {
   intercept = true;
   interceptSpan: Span | null = null;
@@ -101,7 +108,7 @@ class Encoder {
     const span = e.span;
     switch (e.op) {
       case '+':
-        return trim([...this.encode(e.left, true), ...this.encode(e.right, true)]);
+        return this.bounded(trim([...this.encode(e.left, true), ...this.encode(e.right, true)]), span);
       case '-': {
         const left = this.encode(e.left, true);
         const right = this.encode(e.right, false);
@@ -109,11 +116,11 @@ class Encoder {
         return left.filter((t) => !gone.has(t.bits));
       }
       case ':':
-        return interact(this.encode(e.left, true), this.encode(e.right, true), span);
+        return this.interact(this.encode(e.left, true), this.encode(e.right, true), span);
       case '*': {
         const l = this.encode(e.left, true);
         const r = this.encode(e.right, true);
-        return trim([...l, ...r, ...interact(l, r, span)]);
+        return this.bounded(trim([...l, ...r, ...this.interact(l, r, span)]), span);
       }
       case '%in%': {
         const l = this.encode(e.left, true);
@@ -133,7 +140,12 @@ class Encoder {
         }
         const base = this.encode(e.left, true);
         let result = base;
-        for (let i = 1; i < power.value; i++) result = trim([...result, ...interact(result, base, span)]);
+        for (let i = 1; i < power.value; i++) {
+          const next = this.bounded(trim([...result, ...this.interact(result, base, span)]), span);
+          // Past the number of variables in the base the powers add nothing: (a+b)^1e9 = (a+b)^2.
+          if (next.length === result.length) break;
+          result = next;
+        }
         return result;
       }
       case '|':
@@ -142,6 +154,25 @@ class Encoder {
       default:
         return this.fail(`'${e.op}' is not a formula operator here`, e.opSpan, `to compute a new variable, wrap it in I(): I(${deparse(e)})`);
     }
+  }
+
+  /** All products of a left and a right term, refusing an expansion past MAX_TERMS. */
+  private interact(left: readonly RawTerm[], right: readonly RawTerm[], span: Span): RawTerm[] {
+    if (left.length * right.length > MAX_TERMS * 64) this.tooMany(left.length * right.length, span);
+    return this.bounded(interact(left, right, span), span);
+  }
+
+  private bounded(terms: RawTerm[], span: Span): RawTerm[] {
+    if (terms.length > MAX_TERMS) this.tooMany(terms.length, span);
+    return terms;
+  }
+
+  private tooMany(count: number, span: Span): never {
+    return this.fail(
+      `this part of the formula expands to ${count} or more terms (the limit is ${MAX_TERMS})`,
+      span,
+      'a*b*c*… of k variables makes 2^k − 1 terms: write the interactions you need, e.g. (a + b + c)^2 for main effects and two-way interactions',
+    );
   }
 
   private dot(e: Expr): RawTerm[] {

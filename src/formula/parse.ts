@@ -3,7 +3,7 @@
  * Lmer2JagsError with a caret under the exact spot and a hint on what to do.
  */
 import { Lmer2JagsError, type Span } from '../errors.js';
-import type { Formula } from './ast.js';
+import type { Expr, Formula } from './ast.js';
 import { parse as peggyParse } from './grammar.generated.js';
 
 interface PeggyLocation {
@@ -28,11 +28,73 @@ export function parseFormula(text: string): Formula {
       hint: 'write it as response ~ terms, e.g. "y ~ x + (1 | g)"',
     });
   }
+  let formula: Formula;
   try {
-    return peggyParse(text, {}) as Formula;
+    formula = peggyParse(text, {}) as Formula;
   } catch (e) {
     if (isPeggyError(e)) throw syntaxError(text, e);
+    // The recursive-descent parser ran out of stack: thousands of nested parentheses.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw tooDeep(text, deepestBracket(text));
     throw e;
+  }
+  checkDepth(formula);
+  return formula;
+}
+
+/**
+ * How deep a formula's expression tree may be. Everything after the parser (term algebra,
+ * model frame, deparse) walks the tree recursively, so a bound here keeps them all within the
+ * stack. Real formulas are a few dozen levels deep; a sum of N terms is N levels.
+ */
+export const MAX_FORMULA_DEPTH = 256;
+
+function tooDeep(text: string, at: number): Lmer2JagsError {
+  return new Lmer2JagsError(`the formula is nested too deeply (more than ${MAX_FORMULA_DEPTH} levels of parentheses, calls and operators)`, {
+    location: { kind: 'text', label: 'formula', text, span: { start: at, end: at + 1 } },
+    hint: `a sum of N terms counts N levels: write fewer terms or fewer nested parentheses; compute complicated variables in the data file`,
+  });
+}
+
+/** Offset of the '(' where bracket nesting is deepest (0 if there are none). */
+function deepestBracket(text: string): number {
+  let depth = 0;
+  let best = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') {
+      depth++;
+      if (depth > best) {
+        best = depth;
+        at = i;
+      }
+    } else if (text[i] === ')') depth = Math.max(0, depth - 1);
+  }
+  return at;
+}
+
+/** Refuse trees deeper than MAX_FORMULA_DEPTH (walked without recursion). */
+function checkDepth(f: Formula): void {
+  const stack: { e: Expr; depth: number }[] = [{ e: f.rhs, depth: 1 }];
+  if (f.lhs) stack.push({ e: f.lhs, depth: 1 });
+  while (stack.length > 0) {
+    const { e, depth } = stack.pop() as { e: Expr; depth: number };
+    if (depth > MAX_FORMULA_DEPTH) throw tooDeep(f.text, e.span.start);
+    switch (e.kind) {
+      case 'binary':
+        stack.push({ e: e.left, depth: depth + 1 }, { e: e.right, depth: depth + 1 });
+        break;
+      case 'unary':
+        stack.push({ e: e.operand, depth: depth + 1 });
+        break;
+      case 'paren':
+        stack.push({ e: e.expr, depth: depth + 1 });
+        break;
+      case 'call':
+        for (const a of e.args) stack.push({ e: a.value, depth: depth + 1 });
+        break;
+      default:
+        break;
+    }
   }
 }
 

@@ -4,7 +4,8 @@
  * the temporary file and surfaces as a Lmer2JagsError naming the path.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Lmer2JagsError } from '../errors.js';
 
@@ -44,5 +45,67 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
       hint: fileErrorHint(code),
       cause: e,
     });
+  }
+}
+
+/** What went wrong in a failed write, in words, by errno code. */
+function writeFailure(code: string | undefined, err: unknown): { what: string; hint: string } {
+  switch (code) {
+    case 'ENOSPC':
+      return { what: 'the disk is full', hint: fileErrorHint(code) };
+    case 'EDQUOT':
+      return { what: 'the disk quota is used up', hint: 'free some space or choose another folder' };
+    case 'EFBIG':
+      return { what: 'the file is larger than this system allows (file system or ulimit -f)', hint: 'choose another folder, or raise the file size limit' };
+    case 'EACCES':
+    case 'EPERM':
+      return { what: 'permission denied', hint: fileErrorHint(code) };
+    case 'EROFS':
+      return { what: 'the file system is read-only', hint: fileErrorHint(code) };
+    case 'ENOENT':
+      return { what: 'the folder does not exist and cannot be made there', hint: 'choose a folder you can create files in' };
+    case 'ENOTDIR':
+      return { what: 'a part of the path is a file, not a folder', hint: fileErrorHint(code) };
+    case 'EISDIR':
+      return { what: 'it is a folder', hint: fileErrorHint(code) };
+    default:
+      return { what: err instanceof Error ? err.message : String(err), hint: fileErrorHint(code) };
+  }
+}
+
+function writeError(path: string, option: string, err: unknown): Lmer2JagsError {
+  const cause = err instanceof Lmer2JagsError && err.cause !== undefined ? err.cause : err;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const { what, hint } = writeFailure(code, cause);
+  return new Lmer2JagsError(`cannot write ${option} ${path}: ${what}; nothing was written`, { location: { kind: 'file', path }, hint, cause });
+}
+
+/**
+ * Write a command's output file whole or not at all (a failure leaves no partial file behind).
+ * A folder is refused before anything is touched; a device, FIFO or socket (/dev/stdout, a
+ * named pipe) is written into, since replacing it with a renamed temporary file would destroy
+ * it; a symbolic link is followed, so the link stays a link.
+ */
+export async function writeOutputFile(path: string, content: string, option = '--out'): Promise<void> {
+  if (path.trim() === '') {
+    throw new Lmer2JagsError(`${option} needs a file name`, { hint: `e.g. ${option} data.csv (or - for stdout)` });
+  }
+  let st: Stats | null = null;
+  try {
+    st = await stat(path);
+  } catch {
+    st = null; // does not exist yet (or cannot be inspected): the write itself says why
+  }
+  if (st?.isDirectory()) {
+    throw new Lmer2JagsError(`${option} ${path} is a folder, not a file; nothing was written`, {
+      location: { kind: 'file', path },
+      hint: `give a file name, e.g. ${option} ${path.replace(/\/+$/, '')}/data.csv`,
+    });
+  }
+  try {
+    if (st !== null && !st.isFile()) await writeFile(path, content);
+    else await writeFileAtomic(st === null ? path : await realpath(path), content);
+  } catch (e) {
+    throw writeError(path, option, e);
   }
 }
