@@ -23,5 +23,13 @@ export { buildModelSpec, type BuildOptions } from './model/build.js';
 export { summarizeSpec, formatSpec, type SpecSummary } from './model/describe.js';
 export type * from './model/spec.js';
 
+// JAGS: convert a ModelSpec to JAGS files, write them, run JAGS, read its samples
+export { convertModel, DEFAULT_OPTIONS as CONVERT_DEFAULTS, type ConvertOptions, type Conversion } from './jags/render.js';
+export { sanitizeName, type NamesJson, type Parameterization, type CovarianceForm } from './jags/names.js';
+export { type PriorSet } from './jags/priors.js';
+export { startingValues, type StartingValues } from './jags/start-values.js';
+export { writeConversion, type WriteOptions } from './jags/write.js';
+export { runJags, readSamples, summarizeSamples, JAGS_MISSING, type RunJagsOptions, type JagsRunResult, type SampleSummary } from './jags/jags-cli.js';
+
 // The command line, callable in-process: resolves to the exit code.
 export { main } from './cli/main.js';

@@ -5,19 +5,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { ExitCode } from '../errors.js';
+import { ExitCode, Lmer2JagsError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { reportError } from './common.js';
+import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
 import { runDemo } from './demo.js';
-import { Output } from './output.js';
+import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
+import { runSample, sampleOptions, type SampleArgs } from './sample.js';
 import { runSimulate, simulateOptions, type SimulateArgs } from './simulate.js';
 
 const EXIT_CODES = `Exit codes:
   0  success
   1  verify found discrepancies beyond tolerance
   2  bad input (formula, data, files, options): the message says where and what to do
-  3  internal error (a bug in lmer2jags; rerun with --debug and report it)`;
+  3  internal error (a bug in lmer2jags; rerun with --debug and report it)
+
+Results go to stdout, messages to stderr. With --json, stdout is exactly one JSON object on
+success, and empty on an error (the message is on stderr, the exit code says which).
+NO_COLOR=1 turns colours off (they are only used on a terminal anyway).`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
@@ -26,15 +32,15 @@ function version(): string {
 
 function globalOptions<T>(y: Argv<T>) {
   return y
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no messages on stderr (errors still shown)' })
-    .option('debug', { type: 'boolean', default: false, describe: 'show stack traces for errors' });
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON object on stdout (nothing on stdout on an error)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no informational messages on stderr (warnings and errors still shown)' })
+    .option('debug', { type: 'boolean', default: false, describe: 'show a stack trace with an error' });
 }
 
 /** Run the CLI on argv (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnClosedStdout();
   let code: number = ExitCode.ok;
-  let failed = false;
   const parser = globalOptions(yargs([...argv]))
     .scriptName('lmer2jags')
     .usage('$0 <command> [options]\n\nTurn lme4::lmer formulas into JAGS models, and check the conversion.')
@@ -44,6 +50,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => modelOptions(y).example('$0 parse "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '').epilogue(EXIT_CODES),
       async (args) => {
         code = await runParse(args as unknown as ParseArgs);
+      },
+    )
+    .command(
+      'convert <formula>',
+      'write the JAGS files for an lmer model: model.jags, data.R, inits*.R, run.cmd, names.json',
+      (y) => convertOptions(y).example('$0 convert "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --out sleep', '').epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runConvert(args as unknown as ConvertArgs);
+      },
+    )
+    .command(
+      'sample <dir>',
+      'run the chains of a converted model and summarize every monitored node (R-hat, ESS, MCSE)',
+      (y) => sampleOptions(y).example('$0 sample sleep --engine jags', '').epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runSample(args as unknown as SampleArgs);
       },
     )
     .command(
@@ -62,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         code = await runDemo(args);
       },
     )
-    .demandCommand(1, 'name a command (see the list above)')
+    .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()
     .help()
@@ -71,14 +93,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .epilogue(EXIT_CODES)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      failed = true;
       if (err) throw err;
-      process.stderr.write(`error: ${msg}\nhint: run "lmer2jags --help" (or "lmer2jags <command> --help") for usage\n`);
+      // Throwing stops yargs here: one message, and the command does not run on bad options.
+      throw new Lmer2JagsError(msg, { hint: 'run "lmer2jags --help" (or "lmer2jags <command> --help") for usage' });
     });
   try {
     await parser.parseAsync();
   } catch (e) {
     return reportError(new Output(), e, argv.includes('--debug'));
   }
-  return failed ? ExitCode.badInput : code;
+  return code;
 }

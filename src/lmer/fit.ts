@@ -19,6 +19,8 @@ export interface LmerOptions {
   readonly start?: readonly number[];
   /** Compute the finite-difference derivatives for the convergence check (lme4: true). */
   readonly calcDerivs?: boolean;
+  /** Most objective evaluations per optimizer run (lme4's optCtrl maxeval; default 1e5). */
+  readonly maxEval?: number;
 }
 
 export interface OptimizerRecord {
@@ -56,6 +58,10 @@ export interface LmerFit extends LmerResults {
   readonly diagnostics: readonly LmerDiagnostic[];
   readonly messages: readonly string[];
   readonly warnings: readonly string[];
+  /** What lme4 keeps in optinfo$conv$lme4$messages: the post-fit checks' texts, in order. */
+  readonly convergenceMessages: readonly string[];
+  /** lme4's "fit warnings" (messages from building the model, e.g. dropped columns). */
+  readonly fitMessages: readonly string[];
   /** Fixed-effect columns dropped for rank deficiency. */
   readonly dropped: readonly string[];
   readonly optimizer: OptimizerRecord;
@@ -111,10 +117,16 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     }
   }
   const calcDerivs = options.calcDerivs ?? true;
+  const maxEval = options.maxEval ?? MAX_EVAL;
+  if (!Number.isInteger(maxEval) || maxEval < 1) {
+    throw new Lmer2JagsError(`the evaluation limit must be a whole number of at least 1, not ${maxEval}`, {
+      hint: `lme4's default is ${MAX_EVAL}`,
+    });
+  }
   const criterionStart = devfun(start);
 
   const optwrap = (x0: Float64Array): { opt: BobyqaResult; derivs: Derivatives | null } => {
-    const opt = bobyqa((x) => devfun(x), x0, { lower, xtolAbs: XTOL_ABS, ftolAbs: FTOL_ABS, maxEval: MAX_EVAL });
+    const opt = bobyqa((x) => devfun(x), x0, { lower, xtolAbs: XTOL_ABS, ftolAbs: FTOL_ABS, maxEval });
     const derivs = calcDerivs ? finiteDifferenceDerivatives(devfun, opt.x) : null;
     return { opt, derivs };
   };
@@ -201,6 +213,8 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     diagnostics,
     messages: diagnostics.filter((d) => d.kind === 'message').map((d) => d.text),
     warnings,
+    convergenceMessages: [...conv.messages, ...conv.warnings],
+    fitMessages: [...spec.messages],
     dropped: [...spec.fixed.dropped],
     optimizer,
     derivatives: derivs,
@@ -240,6 +254,8 @@ export function lmerAtTheta(spec: ModelSpec, theta: readonly number[], options: 
     diagnostics,
     messages: diagnostics.map((d) => d.text),
     warnings: [],
+    convergenceMessages: [...conv.messages],
+    fitMessages: [...spec.messages],
     dropped: [...spec.fixed.dropped],
     optimizer: {
       name: 'bobyqa',
