@@ -1,0 +1,595 @@
+/**
+ * The joint Gaussian block sampler: draws a set of normal nodes (fixed effects, group means,
+ * random effects, …) together from their full conditional N(Q⁻¹h, Q⁻¹), where
+ * Q = Σ G'ΩG and h = Σ G'Ωd over the block's rows (linear.ts).
+ *
+ * Q is factored in a bordered block-diagonal form: the variables split into small clusters
+ * that only touch each other through a "border" set (typically: one cluster per group
+ * holding its random effects, the border holding the fixed effects or group-level means):
+ *
+ *       Q = [ A  B ]     A = blockdiag(A_1 … A_G),  L = [ L_A   0  ]
+ *           [ B' D ]                                    [ W'   L_D ]
+ *
+ * with L_g = chol(A_g), W_g = L_g⁻¹ B_g and L_D = chol(D − Σ W_g'W_g). A draw costs
+ * O(Σ n_g²m + n_g m² + m³), i.e. linear in the number of groups, where a dense Cholesky
+ * would cost O(groups³). The border is chosen greedily: while some connected component of
+ * the variables outside the border is larger than a cluster may be, its best-connected
+ * variable joins the border.
+ */
+import { Lmer2JagsError } from '../../errors.js';
+import type { Rng } from '../../mcmc/rng.js';
+import type { CompiledModel } from '../compile.js';
+import { type ArrayEvaluator, type Evaluator, type IR, arrayEvaluator, bin, constIR, evaluator } from '../ir.js';
+import type { BlockSpec, Row, Term } from '../linear.js';
+import { type Sampler, refreshProgram } from './sampler.js';
+import type { RefreshProgram } from '../kernels.js';
+
+/** Largest cluster outside the border. */
+const MAX_CLUSTER = 16;
+/** Blocks this small are factored densely (everything is border). */
+const DENSE_LIMIT = 40;
+/** Largest border before the block is split into smaller blocks. */
+const MAX_BORDER = 250;
+
+export interface Partition {
+  readonly clusters: readonly Int32Array[];
+  readonly border: Int32Array;
+}
+
+/**
+ * Chooses the border and clusters of K variables linked by the given sets (each set of
+ * variables shares a row). Returns null when the border would exceed MAX_BORDER.
+ */
+export function partitionVariables(k: number, sets: readonly (readonly number[])[], forceTogether: readonly (readonly number[])[] = []): Partition | null {
+  if (k <= DENSE_LIMIT) return { clusters: [], border: Int32Array.from({ length: k }, (_, i) => i) };
+  const adj: Set<number>[] = Array.from({ length: k }, () => new Set<number>());
+  for (const s of [...sets, ...forceTogether]) {
+    for (let i = 0; i < s.length; i++) {
+      for (let j = i + 1; j < s.length; j++) {
+        if (s[i] !== s[j]) {
+          adj[s[i]].add(s[j]);
+          adj[s[j]].add(s[i]);
+        }
+      }
+    }
+  }
+  const inBorder = new Uint8Array(k);
+  const comp = new Int32Array(k);
+  let borderSize = 0;
+  for (;;) {
+    // Components of the graph without the border.
+    comp.fill(-1);
+    const comps: number[][] = [];
+    for (let s = 0; s < k; s++) {
+      if (inBorder[s] || comp[s] >= 0) continue;
+      const members = [s];
+      comp[s] = comps.length;
+      for (let q = 0; q < members.length; q++) {
+        for (const t of adj[members[q]]) {
+          if (!inBorder[t] && comp[t] < 0) {
+            comp[t] = comps.length;
+            members.push(t);
+          }
+        }
+      }
+      comps.push(members);
+    }
+    const big = comps.filter((c) => c.length > MAX_CLUSTER);
+    if (big.length === 0) {
+      const border: number[] = [];
+      for (let i = 0; i < k; i++) if (inBorder[i]) border.push(i);
+      return { clusters: comps.map((c) => Int32Array.from(c.sort((a, b) => a - b))), border: Int32Array.from(border) };
+    }
+    // Move the best-connected variable of each oversized component to the border.
+    for (const c of big) {
+      let best = c[0];
+      let bestDeg = -1;
+      for (const x of c) {
+        let deg = 0;
+        for (const t of adj[x]) if (!inBorder[t]) deg++;
+        if (deg > bestDeg) {
+          bestDeg = deg;
+          best = x;
+        }
+      }
+      inBorder[best] = 1;
+      borderSize++;
+    }
+    if (borderSize > MAX_BORDER) return null;
+  }
+}
+
+/** Moves the terms of variables outside `keep` into the offset (they are held fixed). */
+export function restrictRows(rows: readonly Row[], vars: Int32Array, keep: readonly number[]): { rows: Row[]; vars: Int32Array } {
+  const local = new Map<number, number>();
+  keep.forEach((k, i) => local.set(k, i));
+  const slotIR = (k: number): IR => ({ t: 'slot', s: vars[k] });
+  const split = (d: IR, ts: readonly Term[]): { d: IR; g: Term[] } => {
+    let dd = d;
+    const g: Term[] = [];
+    for (const t of ts) {
+      const l = local.get(t.k);
+      if (l !== undefined) g.push({ k: l, coef: t.coef });
+      else dd = bin('-', dd, bin('*', t.coef, slotIR(t.k)));
+    }
+    return { d: dd, g };
+  };
+  const out: Row[] = [];
+  for (const r of rows) {
+    if (r.kind === 'scalar') {
+      const s = split(r.d, r.g);
+      if (s.g.length > 0) out.push({ ...r, d: s.d, g: s.g });
+    } else {
+      const parts = r.g.map((ts, a) => split(r.d[a], ts));
+      if (parts.some((p) => p.g.length > 0)) out.push({ ...r, d: parts.map((p) => p.d), g: parts.map((p) => p.g) });
+    }
+  }
+  return { rows: out, vars: Int32Array.from(keep, (k) => vars[k]) };
+}
+
+/** The precompiled structure of one block, shared by the chains of a thread. */
+export class GaussianBlockPlan {
+  readonly k: number;
+  readonly vars: Int32Array;
+  readonly nodes: readonly number[];
+  readonly partition: Partition;
+  readonly storageSize: number;
+  /** Per variable: its cluster (-1 = border) and index within it. */
+  readonly varCluster: Int32Array;
+  readonly varLocal: Int32Array;
+  readonly clusterA: Int32Array;
+  readonly clusterB: Int32Array;
+  readonly borderOffset: number;
+
+  // Scalar rows.
+  readonly nRows: number;
+  readonly rowEnt: Int32Array;
+  readonly entVar: Int32Array;
+  readonly entCoef: Float64Array;
+  readonly coefEvalEnts: Int32Array;
+  readonly coefEvals: readonly Evaluator[];
+  readonly dConst: Float64Array;
+  readonly dEvalRows: Int32Array;
+  readonly dEvals: readonly Evaluator[];
+  /** ≥0: precision is that slot; -1: constant (precConst); -2: evaluator. */
+  readonly precSlot: Int32Array;
+  readonly precConst: Float64Array;
+  readonly precEvals: readonly (Evaluator | null)[];
+  readonly rowPair: Int32Array;
+  readonly pairA: Int32Array;
+  readonly pairB: Int32Array;
+  readonly pairPos: Int32Array;
+
+  // Vector rows.
+  readonly vrows: readonly VectorRowPlan[];
+  readonly refreshList: RefreshProgram;
+  readonly labels: readonly string[];
+
+  constructor(
+    private readonly model: CompiledModel,
+    spec: BlockSpec,
+    partition: Partition,
+  ) {
+    this.k = spec.vars.length;
+    this.vars = spec.vars;
+    this.nodes = spec.nodes;
+    this.partition = partition;
+    this.labels = spec.nodes.map((id) => model.nodes[id].label);
+    const k = this.k;
+    this.varCluster = new Int32Array(k).fill(-1);
+    this.varLocal = new Int32Array(k);
+    const m = partition.border.length;
+    this.clusterA = new Int32Array(partition.clusters.length);
+    this.clusterB = new Int32Array(partition.clusters.length);
+    let off = 0;
+    partition.clusters.forEach((c, g) => {
+      c.forEach((x, i) => {
+        this.varCluster[x] = g;
+        this.varLocal[x] = i;
+      });
+      this.clusterA[g] = off;
+      off += c.length * c.length;
+      this.clusterB[g] = off;
+      off += c.length * m;
+    });
+    partition.border.forEach((x, i) => (this.varLocal[x] = i));
+    this.borderOffset = off;
+    off += m * m;
+    this.storageSize = off;
+
+    // Scalar rows.
+    const scalar = spec.rows.filter((r): r is Extract<Row, { kind: 'scalar' }> => r.kind === 'scalar');
+    this.nRows = scalar.length;
+    const rowEnt = [0];
+    const entVar: number[] = [];
+    const entCoef: number[] = [];
+    const coefEvalEnts: number[] = [];
+    const coefEvals: Evaluator[] = [];
+    const dConst = new Float64Array(scalar.length);
+    const dEvalRows: number[] = [];
+    const dEvals: Evaluator[] = [];
+    const precSlot = new Int32Array(scalar.length);
+    const precConst = new Float64Array(scalar.length);
+    const precEvals: (Evaluator | null)[] = [];
+    const rowPair = [0];
+    const pairA: number[] = [];
+    const pairB: number[] = [];
+    const pairPos: number[] = [];
+    scalar.forEach((r, ri) => {
+      const base = entVar.length;
+      for (const t of r.g) {
+        if (t.coef.t === 'const') entCoef.push(t.coef.v);
+        else {
+          entCoef.push(0);
+          coefEvalEnts.push(entVar.length);
+          coefEvals.push(evaluator(t.coef));
+        }
+        entVar.push(t.k);
+      }
+      rowEnt.push(entVar.length);
+      if (r.d.t === 'const') dConst[ri] = r.d.v;
+      else {
+        dEvalRows.push(ri);
+        dEvals.push(evaluator(r.d));
+      }
+      if (r.prec.t === 'slot') {
+        precSlot[ri] = r.prec.s;
+        precEvals.push(null);
+      } else if (r.prec.t === 'const') {
+        precSlot[ri] = -1;
+        precConst[ri] = r.prec.v;
+        precEvals.push(null);
+      } else {
+        precSlot[ri] = -2;
+        precEvals.push(evaluator(r.prec));
+      }
+      for (let i = 0; i < r.g.length; i++) {
+        for (let j = 0; j <= i; j++) {
+          pairA.push(base + i);
+          pairB.push(base + j);
+          pairPos.push(this.pos(r.g[i].k, r.g[j].k));
+        }
+      }
+      rowPair.push(pairA.length);
+    });
+    this.rowEnt = Int32Array.from(rowEnt);
+    this.entVar = Int32Array.from(entVar);
+    this.entCoef = Float64Array.from(entCoef);
+    this.coefEvalEnts = Int32Array.from(coefEvalEnts);
+    this.coefEvals = coefEvals;
+    this.dConst = dConst;
+    this.dEvalRows = Int32Array.from(dEvalRows);
+    this.dEvals = dEvals;
+    this.precSlot = precSlot;
+    this.precConst = precConst;
+    this.precEvals = precEvals;
+    this.rowPair = Int32Array.from(rowPair);
+    this.pairA = Int32Array.from(pairA);
+    this.pairB = Int32Array.from(pairB);
+    this.pairPos = Int32Array.from(pairPos);
+
+    this.vrows = spec.rows
+      .filter((r): r is Extract<Row, { kind: 'vector' }> => r.kind === 'vector')
+      .map((r) => new VectorRowPlan(r, (a, b) => this.pos(a, b)));
+    this.refreshList = refreshProgram(model, spec.nodes);
+  }
+
+  /** Storage index of Q[a, b] (symmetric: either order). */
+  pos(a: number, b: number): number {
+    const ga = this.varCluster[a];
+    const gb = this.varCluster[b];
+    const m = this.partition.border.length;
+    const la = this.varLocal[a];
+    const lb = this.varLocal[b];
+    if (ga < 0 && gb < 0) return this.borderOffset + Math.max(la, lb) + Math.min(la, lb) * m;
+    if (ga >= 0 && gb >= 0) {
+      if (ga !== gb) throw new Error('internal: variables of different clusters share a row');
+      const n = this.partition.clusters[ga].length;
+      return this.clusterA[ga] + Math.max(la, lb) + Math.min(la, lb) * n;
+    }
+    const g = ga >= 0 ? ga : gb;
+    const li = ga >= 0 ? la : lb;
+    const d = ga >= 0 ? lb : la;
+    const n = this.partition.clusters[g].length;
+    return this.clusterB[g] + li + d * n;
+  }
+
+  makeSampler(): GaussianBlockSampler {
+    return new GaussianBlockSampler(this.model, this);
+  }
+}
+
+class VectorRowPlan {
+  readonly q: number;
+  readonly dEvals: readonly Evaluator[];
+  readonly entVar: Int32Array;
+  readonly entRow: Int32Array;
+  readonly entCoefConst: Float64Array;
+  readonly entCoefEvals: readonly (Evaluator | null)[];
+  readonly comboA: Int32Array;
+  readonly comboB: Int32Array;
+  readonly comboPos: Int32Array;
+  readonly prec: ArrayEvaluator;
+
+  constructor(r: Extract<Row, { kind: 'vector' }>, pos: (a: number, b: number) => number) {
+    this.q = r.q;
+    this.dEvals = r.d.map(evaluator);
+    const entVar: number[] = [];
+    const entRow: number[] = [];
+    const entCoef: number[] = [];
+    const entEv: (Evaluator | null)[] = [];
+    r.g.forEach((ts, a) => {
+      for (const t of ts) {
+        entVar.push(t.k);
+        entRow.push(a);
+        entCoef.push(t.coef.t === 'const' ? t.coef.v : 0);
+        entEv.push(t.coef.t === 'const' ? null : evaluator(t.coef));
+      }
+    });
+    this.entVar = Int32Array.from(entVar);
+    this.entRow = Int32Array.from(entRow);
+    this.entCoefConst = Float64Array.from(entCoef);
+    this.entCoefEvals = entEv;
+    const ca: number[] = [];
+    const cb: number[] = [];
+    const cp: number[] = [];
+    for (let i = 0; i < entVar.length; i++) {
+      for (let j = 0; j < entVar.length; j++) {
+        if (entVar[i] > entVar[j] || entVar[i] === entVar[j]) {
+          ca.push(i);
+          cb.push(j);
+          cp.push(pos(entVar[i], entVar[j]));
+        }
+      }
+    }
+    this.comboA = Int32Array.from(ca);
+    this.comboB = Int32Array.from(cb);
+    this.comboPos = Int32Array.from(cp);
+    this.prec = arrayEvaluator(r.prec);
+  }
+}
+
+export class GaussianBlockSampler implements Sampler {
+  readonly kind = 'GaussianBlock';
+  readonly nodes: readonly number[];
+  private readonly q: Float64Array;
+  private readonly h: Float64Array;
+  private readonly coef: Float64Array;
+  private readonly d: Float64Array;
+  private readonly x: Float64Array;
+  private readonly u: Float64Array;
+  private readonly vbufs: { coef: Float64Array; d: Float64Array; om: Float64Array; od: Float64Array }[];
+
+  constructor(
+    private readonly model: CompiledModel,
+    private readonly plan: GaussianBlockPlan,
+  ) {
+    this.nodes = plan.nodes;
+    this.q = new Float64Array(plan.storageSize);
+    this.h = new Float64Array(plan.k);
+    this.coef = Float64Array.from(plan.entCoef);
+    this.d = Float64Array.from(plan.dConst);
+    this.x = new Float64Array(plan.k);
+    this.u = new Float64Array(plan.k);
+    this.vbufs = plan.vrows.map((r) => ({
+      coef: Float64Array.from(r.entCoefConst),
+      d: new Float64Array(r.q),
+      om: new Float64Array(r.q * r.q),
+      od: new Float64Array(r.q),
+    }));
+  }
+
+  endAdaptation(): void {}
+
+  /** Fills Q and h from the current values of everything outside the block. */
+  assemble(v: Float64Array): void {
+    const p = this.plan;
+    const q = this.q;
+    const h = this.h;
+    const coef = this.coef;
+    const d = this.d;
+    q.fill(0);
+    h.fill(0);
+    for (let i = 0; i < p.coefEvalEnts.length; i++) coef[p.coefEvalEnts[i]] = p.coefEvals[i](v);
+    for (let i = 0; i < p.dEvalRows.length; i++) d[p.dEvalRows[i]] = p.dEvals[i](v);
+    const { rowEnt, entVar, rowPair, pairA, pairB, pairPos, precSlot, precConst, precEvals } = p;
+    for (let r = 0; r < p.nRows; r++) {
+      const ps = precSlot[r];
+      const w = ps >= 0 ? v[ps] : ps === -1 ? precConst[r] : precEvals[r]!(v);
+      const dw = d[r] * w;
+      for (let e = rowEnt[r]; e < rowEnt[r + 1]; e++) h[entVar[e]] += coef[e] * dw;
+      for (let t = rowPair[r]; t < rowPair[r + 1]; t++) q[pairPos[t]] += w * coef[pairA[t]] * coef[pairB[t]];
+    }
+    p.vrows.forEach((r, i) => {
+      const b = this.vbufs[i];
+      r.prec(v, b.om);
+      for (let a = 0; a < r.q; a++) b.d[a] = r.dEvals[a](v);
+      for (let e = 0; e < r.entCoefEvals.length; e++) {
+        const ev = r.entCoefEvals[e];
+        if (ev) b.coef[e] = ev(v);
+      }
+      const n = r.q;
+      // Ω d
+      for (let a = 0; a < n; a++) {
+        let s = 0;
+        for (let c = 0; c < n; c++) s += b.om[a + c * n] * b.d[c];
+        b.od[a] = s;
+      }
+      for (let e = 0; e < r.entVar.length; e++) h[r.entVar[e]] += b.coef[e] * b.od[r.entRow[e]];
+      for (let t = 0; t < r.comboA.length; t++) {
+        const ea = r.comboA[t];
+        const eb = r.comboB[t];
+        q[r.comboPos[t]] += b.om[r.entRow[ea] + r.entRow[eb] * n] * b.coef[ea] * b.coef[eb];
+      }
+    });
+  }
+
+  update(v: Float64Array, rng: Rng): void {
+    this.assemble(v);
+    this.draw(rng);
+    const p = this.plan;
+    for (let k = 0; k < p.k; k++) v[p.vars[k]] = this.x[k];
+    p.refreshList.run(v);
+  }
+
+  /** The posterior mean given the current assembly (for tests). */
+  mean(): Float64Array {
+    this.factorAndSolve(null);
+    return Float64Array.from(this.x);
+  }
+
+  private draw(rng: Rng): void {
+    this.factorAndSolve(rng);
+  }
+
+  /** Factors Q, then x = L'⁻¹(L⁻¹h + z) with z ~ N(0, I) (z = 0 when rng is null). */
+  private factorAndSolve(rng: Rng | null): void {
+    const p = this.plan;
+    const q = this.q;
+    const { clusters, border } = p.partition;
+    const m = border.length;
+    const u = this.u;
+    const x = this.x;
+    const h = this.h;
+    const dOff = p.borderOffset;
+    // Clusters: L_g, W_g = L_g⁻¹ B_g (in place), u_g = L_g⁻¹ h_g.
+    for (let g = 0; g < clusters.length; g++) {
+      const c = clusters[g];
+      const n = c.length;
+      const a = p.clusterA[g];
+      const bo = p.clusterB[g];
+      if (!cholAt(q, a, n)) this.fail(c);
+      for (let col = 0; col < m; col++) forwardAt(q, a, n, q, bo + col * n);
+      for (let i = 0; i < n; i++) u[c[i]] = h[c[i]];
+      forwardGather(q, a, n, u, c);
+      // Border Schur complement: D -= W_g' W_g; h_D -= W_g' u_g.
+      for (let d1 = 0; d1 < m; d1++) {
+        const w1 = bo + d1 * n;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += q[w1 + i] * u[c[i]];
+        h[border[d1]] -= s;
+        for (let d2 = 0; d2 <= d1; d2++) {
+          const w2 = bo + d2 * n;
+          let t = 0;
+          for (let i = 0; i < n; i++) t += q[w1 + i] * q[w2 + i];
+          q[dOff + d1 + d2 * m] -= t;
+        }
+      }
+    }
+    if (m > 0) {
+      if (!cholAt(q, dOff, m)) this.fail(border);
+      for (let i = 0; i < m; i++) u[border[i]] = h[border[i]];
+      forwardGather(q, dOff, m, u, border);
+      for (let i = 0; i < m; i++) x[border[i]] = u[border[i]] + (rng ? rng.normal() : 0);
+      backwardGather(q, dOff, m, x, border);
+    }
+    for (let g = 0; g < clusters.length; g++) {
+      const c = clusters[g];
+      const n = c.length;
+      const a = p.clusterA[g];
+      const bo = p.clusterB[g];
+      for (let i = 0; i < n; i++) {
+        let s = u[c[i]] + (rng ? rng.normal() : 0);
+        for (let d = 0; d < m; d++) s -= q[bo + i + d * n] * x[border[d]];
+        x[c[i]] = s;
+      }
+      backwardGather(q, a, n, x, c);
+    }
+  }
+
+  private fail(vars: Int32Array): never {
+    const p = this.plan;
+    const names = new Set<string>();
+    for (const k of vars) names.add(this.model.nodes[this.model.owner[p.vars[k]]].label);
+    const list = [...names].slice(0, 5).join(', ');
+    throw new Lmer2JagsError(`the joint normal conditional of ${list}${names.size > 5 ? ', …' : ''} is not positive definite`, {
+      location: { kind: 'file', path: this.model.path },
+      hint: 'a precision is zero or infinite, or the posterior is improper (a flat prior with no data informing the node)',
+    });
+  }
+}
+
+/** In-place Cholesky of the n×n lower block stored at a[off + i + j n]. */
+function cholAt(a: Float64Array, off: number, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const cj = off + j * n;
+    let d = a[cj + j];
+    for (let k = 0; k < j; k++) {
+      const l = a[off + k * n + j];
+      d -= l * l;
+    }
+    if (!(d > 0) || !Number.isFinite(d)) return false;
+    const ljj = Math.sqrt(d);
+    a[cj + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[cj + i];
+      for (let k = 0; k < j; k++) s -= a[off + k * n + i] * a[off + k * n + j];
+      a[cj + i] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solves L y = b in place, b = vec[bo … bo+n-1], L lower at a[off]. */
+function forwardAt(a: Float64Array, off: number, n: number, vec: Float64Array, bo: number): void {
+  for (let i = 0; i < n; i++) {
+    let s = vec[bo + i];
+    for (let k = 0; k < i; k++) s -= a[off + k * n + i] * vec[bo + k];
+    vec[bo + i] = s / a[off + i * n + i];
+  }
+}
+
+/** Solves L y = b in place where b lives at vec[idx[i]]. */
+function forwardGather(a: Float64Array, off: number, n: number, vec: Float64Array, idx: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = vec[idx[i]];
+    for (let k = 0; k < i; k++) s -= a[off + k * n + i] * vec[idx[k]];
+    vec[idx[i]] = s / a[off + i * n + i];
+  }
+}
+
+/** Solves L' y = b in place where b lives at vec[idx[i]]. */
+function backwardGather(a: Float64Array, off: number, n: number, vec: Float64Array, idx: Int32Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    let s = vec[idx[i]];
+    for (let k = i + 1; k < n; k++) s -= a[off + i * n + k] * vec[idx[k]];
+    vec[idx[i]] = s / a[off + i * n + i];
+  }
+}
+
+/**
+ * Plans for a block spec: one plan if its variables can be partitioned, else the block is
+ * split (by variable name, then node by node) into blocks that can.
+ */
+export function planBlocks(model: CompiledModel, spec: BlockSpec): GaussianBlockPlan[] {
+  const rowSets = spec.rows.map((r) => (r.kind === 'scalar' ? r.g.map((t) => t.k) : r.g.flatMap((ts) => ts.map((t) => t.k))));
+  const together: number[][] = [];
+  const varIndex = new Map<number, number>();
+  spec.vars.forEach((s, k) => varIndex.set(s, k));
+  for (const id of spec.nodes) {
+    const ss = model.nodes[id].slots;
+    if (ss.length > 1) together.push(Array.from(ss, (s) => varIndex.get(s)!));
+  }
+  const part = partitionVariables(spec.vars.length, rowSets, together);
+  if (part) return [new GaussianBlockPlan(model, spec, part)];
+  // Split: by array variable name first, then node by node.
+  const byName = new Map<string, number[]>();
+  for (const id of spec.nodes) {
+    const name = model.nodes[id].label.replace(/\[.*$/, '');
+    let list = byName.get(name);
+    if (!list) byName.set(name, (list = []));
+    list.push(id);
+  }
+  const groups = byName.size > 1 ? [...byName.values()] : spec.nodes.map((id) => [id]);
+  const out: GaussianBlockPlan[] = [];
+  for (const ids of groups) {
+    const keep: number[] = [];
+    for (const id of ids) for (const s of model.nodes[id].slots) keep.push(varIndex.get(s)!);
+    keep.sort((a, b) => a - b);
+    const sub = restrictRows(spec.rows, spec.vars, keep);
+    out.push(...planBlocks(model, { vars: sub.vars, nodes: ids, rows: sub.rows }));
+  }
+  return out;
+}
+
+export { constIR };

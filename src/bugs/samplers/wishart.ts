@@ -1,0 +1,115 @@
+/**
+ * Conjugate Wishart update for a precision matrix Ω ~ dwish(R, k) (JAGS's form: density
+ * ∝ |Ω|^((k−p−1)/2) exp(−tr(RΩ)/2), E[Ω] = k R⁻¹) whose children are all dmnorm nodes
+ * x_j ~ dmnorm(μ_j, Ω) with means free of Ω: Ω | … ~ dwish(R + Σ (x_j − μ_j)(x_j − μ_j)', k + n).
+ * Draws use the Bartlett decomposition: with S = R'⁻¹ = LL' and A lower triangular,
+ * A_ii = √χ²(k' − i + 1), A_ij ~ N(0, 1) below the diagonal, Ω = L A A' L'.
+ */
+import type { Rng } from '../../mcmc/rng.js';
+import type { CompiledModel, StochasticNode } from '../compile.js';
+import { cholesky, inverseFromCholesky } from '../distributions.js';
+import { type ArrayEvaluator, type ArrIR, type Evaluator, type IR, arrayEvaluator, evaluator } from '../ir.js';
+import { dependentOn, readsNode } from './precision.js';
+import { type Sampler, refreshProgram } from './sampler.js';
+import type { RefreshProgram } from '../kernels.js';
+
+/** Draws Ω ~ Wishart with E[Ω] = k R⁻¹ (p×p, column-major) into out. */
+export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array): boolean {
+  const l = Float64Array.from(r);
+  if (!cholesky(l, p)) return false;
+  const s = new Float64Array(p * p);
+  inverseFromCholesky(l, p, s);
+  if (!cholesky(s, p)) return false;
+  const a = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    a[i + i * p] = Math.sqrt(rng.chisq(k - i));
+    for (let j = 0; j < i; j++) a[i + j * p] = rng.normal();
+  }
+  // B = L A (lower triangular), Ω = B B'.
+  const b = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      let t = 0;
+      for (let m = j; m <= i; m++) t += s[i + m * p] * a[m + j * p];
+      b[i + j * p] = t;
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      let t = 0;
+      for (let m = 0; m <= j; m++) t += b[i + m * p] * b[j + m * p];
+      out[i + j * p] = t;
+      out[j + i * p] = t;
+    }
+  }
+  return true;
+}
+
+export class WishartSampler implements Sampler {
+  readonly kind = 'ConjugateWishart';
+  readonly nodes: readonly number[];
+  private readonly p: number;
+  private readonly slots: Int32Array;
+  private readonly r: ArrayEvaluator;
+  private readonly k: Evaluator;
+  private readonly children: { x: Int32Array; mu: ArrayEvaluator }[];
+  private readonly dets: RefreshProgram;
+  private readonly rb: Float64Array;
+  private readonly mb: Float64Array;
+  private readonly out: Float64Array;
+
+  private constructor(
+    model: CompiledModel,
+    node: StochasticNode,
+    children: readonly StochasticNode[],
+  ) {
+    this.nodes = [node.id];
+    this.p = node.dim[0];
+    this.slots = node.slots;
+    this.r = arrayEvaluator((node.params[0] as { arr: ArrIR }).arr);
+    this.k = evaluator((node.params[1] as { ir: IR }).ir);
+    this.children = children.map((c) => ({ x: c.slots, mu: arrayEvaluator((c.params[0] as { arr: ArrIR }).arr) }));
+    this.dets = refreshProgram(model, [node.id]);
+    this.rb = new Float64Array(this.p * this.p);
+    this.mb = new Float64Array(this.p);
+    this.out = new Float64Array(this.p * this.p);
+  }
+
+  static create(model: CompiledModel, node: StochasticNode): WishartSampler | null {
+    if (node.observed || node.dist.name !== 'dwish' || node.stochChildren.length === 0) return null;
+    const dep = dependentOn(model, node.id);
+    const children: StochasticNode[] = [];
+    for (const cid of node.stochChildren) {
+      const c = model.nodes[cid] as StochasticNode;
+      if (c.dist.name !== 'dmnorm') return null;
+      const prec = (c.params[1] as { arr: ArrIR }).arr;
+      if (prec.elems.length !== node.slots.length) return null;
+      for (let i = 0; i < prec.elems.length; i++) {
+        const e = prec.elems[i];
+        if (e.t !== 'slot' || e.s !== node.slots[i]) return null;
+      }
+      const mu = (c.params[0] as { arr: ArrIR }).arr;
+      if (mu.elems.some((e) => readsNode(model, e, node.slots[0], dep) || node.slots.some((s) => readsNode(model, e, s, dep)))) return null;
+      children.push(c);
+    }
+    return new WishartSampler(model, node, children);
+  }
+
+  endAdaptation(): void {}
+
+  update(v: Float64Array, rng: Rng): void {
+    const p = this.p;
+    const r = this.rb;
+    this.r(v, r);
+    const m = this.mb;
+    for (const c of this.children) {
+      c.mu(v, m);
+      for (let i = 0; i < p; i++) m[i] = v[c.x[i]] - m[i];
+      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r[i + j * p] += m[i] * m[j];
+    }
+    const k = this.k(v) + this.children.length;
+    if (!drawWishart(rng, r, k, p, this.out)) return;
+    for (let i = 0; i < p * p; i++) v[this.slots[i]] = this.out[i];
+    this.dets.run(v);
+  }
+}
