@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { Lmer2JagsError } from '../errors.js';
-import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
+import { checkRunFolder, readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { type Output, table } from './output.js';
 
@@ -91,6 +91,7 @@ const MAX_WARNINGS = 10;
 
 export async function runSample(args: SampleArgs): Promise<number> {
   return withOutput(args, async (out) => {
+    checkRunFolder(args.dir);
     const started = Date.now();
     let jagsWarnings: readonly string[] = [];
     if (args.engine === 'jags') {

@@ -9,10 +9,11 @@
  * batch JAGS exit 1 with the message on stderr; we turn it into a Lmer2JagsError that quotes
  * it and, when it names a line of model.jags, points there.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Lmer2JagsError, type ErrorLocation } from '../errors.js';
+import { fileErrorHint } from '../util/atomic-write.js';
 import { convergenceWarnings, summarize, type NodeSummary } from '../mcmc/diagnostics.js';
 import { checkChainsAligned, readCoda, type CodaOutput } from './coda.js';
 
@@ -62,34 +63,159 @@ export function parseJagsLine(line: string, updates: { count: number }): JagsSta
   return null;
 }
 
-/** JAGS's error text as a Lmer2JagsError, pointing at model.jags when it names a line. */
-export function jagsError(dir: string, stderr: string, stdout: string, exitCode: number | undefined): Lmer2JagsError {
+/** The first word of every command the JAGS 4.3.1 terminal understands (its manual, §3). */
+const JAGS_COMMANDS = new Set([
+  'model', 'data', 'compile', 'parameters', 'inits', 'initialize', 'initialise', 'update', 'adapt', 'monitor',
+  'monitors', 'coda', 'samplers', 'load', 'unload', 'list', 'set', 'exit', 'quit', 'run', 'cd', 'pwd', 'dir',
+]);
+
+/** What JAGS was doing when it stopped, from the stage lines of its stdout. */
+function lastStage(stdout: string): { words: string; file: string | null } {
+  let words = 'starting';
+  let file: string | null = null;
+  const updates = { count: 0 };
+  for (const line of stdout.split('\n')) {
+    const s = parseJagsLine(line, updates);
+    if (s === null) continue;
+    file = null;
+    if (s.stage === 'reading') {
+      words = `reading ${s.what}`;
+      file = s.what;
+    } else if (s.stage === 'compiling') words = 'compiling the model';
+    else if (s.stage === 'initializing') words = 'initializing the model';
+    else if (s.stage === 'updating') words = s.phase === 1 ? 'updating (burn-in)' : 'updating (sampling)';
+  }
+  return { words, file };
+}
+
+/** The model file a command script reads (`model in "f"`), default model.jags. */
+function modelFileOf(scriptText: string): string {
+  const m = /^\s*model\s+in\s+(?:"([^"]*)"|'([^']*)'|(\S+))/m.exec(scriptText);
+  return m ? (m[1] ?? m[2] ?? m[3]) : 'model.jags';
+}
+
+function fileLine(path: string, line: number): ErrorLocation {
+  let lineText: string | undefined;
+  try {
+    lineText = readFileSync(path, 'utf8').split('\n')[line - 1];
+  } catch {
+    lineText = undefined;
+  }
+  return { kind: 'file', path, line, ...(lineText !== undefined ? { lineText: lineText.replace(/\r$/, '') } : {}) };
+}
+
+/**
+ * JAGS's error as a Lmer2JagsError that quotes it and points at the file it is about: the
+ * model file and line for a parse or compilation error, the data or inits file JAGS was
+ * reading (or could not open), or the line of the command script JAGS could not read.
+ */
+export function jagsError(dir: string, stderr: string, stdout: string, exitCode: number | undefined, script = 'run.cmd'): Lmer2JagsError {
   const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   const quoted = lines.length > 0 ? lines : stdout.split('\n').filter((l) => l.trim() !== '').slice(-5);
-  let location: ErrorLocation = { kind: 'file', path: dir };
   const text = quoted.join('\n');
-  const modelLine = /(?:Error parsing model file|Compilation error|syntax error)[^\n]*?\bline (\d+)/i.exec(text) ?? /\bon line (\d+)/.exec(text);
-  const modelPath = join(dir, 'model.jags');
-  if (modelLine && existsSync(modelPath)) {
-    const line = Number(modelLine[1]);
-    const lineText = readFileSync(modelPath, 'utf8').split('\n')[line - 1];
-    location = { kind: 'file', path: modelPath, line, ...(lineText !== undefined ? { lineText } : {}) };
+  const scriptPath = join(dir, script);
+  let scriptText = '';
+  try {
+    scriptText = readFileSync(scriptPath, 'utf8');
+  } catch {
+    scriptText = '';
   }
-  return new Lmer2JagsError(`JAGS rejected the model (exit code ${exitCode ?? 'unknown'}):\n${quoted.map((l) => `  | ${l}`).join('\n')}`, {
+  const modelPath = join(dir, modelFileOf(scriptText));
+  const stage = lastStage(stdout);
+  let location: ErrorLocation = { kind: 'file', path: dir };
+  let during = stage.words;
+
+  const modelLine = /(?:Error parsing model file|Compilation error)[^\n]*?\bline (\d+)/i.exec(text)
+    ?? (/Error parsing model file/.test(text) ? /\bline (\d+)/.exec(text) : null);
+  const unopened = /(?:Failed to open|Unable to open|Cannot open)(?: model| data| parameter)? file:?\s*"?([^"\n]+?)"?\s*$/im.exec(text);
+  if (modelLine) {
+    location = fileLine(modelPath, Number(modelLine[1]));
+    during = /Compilation error/i.test(text) ? 'compiling the model' : `reading ${modelFileOf(scriptText)}`;
+  } else if (unopened) {
+    location = { kind: 'file', path: join(dir, unopened[1]) };
+    during = `opening ${unopened[1]}`;
+  } else if (stage.file !== null) {
+    location = { kind: 'file', path: join(dir, stage.file) };
+  } else if (/^syntax error\b/m.test(text)) {
+    // A command JAGS could not read: point at the first line that is not a JAGS command.
+    during = `reading the commands of ${script}`;
+    const bad = scriptText.split('\n').findIndex((l) => {
+      const t = l.trim();
+      return t !== '' && !t.startsWith('#') && !JAGS_COMMANDS.has(t.split(/[\s,(]/)[0]);
+    });
+    location = bad >= 0 ? fileLine(scriptPath, bad + 1) : { kind: 'file', path: scriptPath };
+  }
+  return new Lmer2JagsError(`JAGS stopped with an error while ${during} (exit code ${exitCode ?? 'unknown'}):\n${quoted.map((l) => `  | ${l}`).join('\n')}`, {
     location,
-    hint: 'the message above is JAGS\'s own; if the files came from "lmer2jags convert" unchanged, please report it',
+    hint: 'the message quoted above is JAGS\'s own; if the files came from "lmer2jags convert" unchanged, please report it',
   });
+}
+
+/**
+ * JAGS's stderr on a run that exited 0, as warnings: a "WARNING:" line and the lines that
+ * continue it make one warning. A monitor JAGS could not set ("Failed to set trace monitor
+ * for x", then why) is an error: the samples would silently lack that node.
+ */
+export function jagsWarnings(dir: string, stderr: string, script = 'run.cmd'): string[] {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const monitor = lines.findIndex((l) => /^Failed to set (?:trace )?monitor/i.test(l));
+  if (monitor >= 0) {
+    const node = /monitor for (\S+)/i.exec(lines[monitor])?.[1];
+    const scriptPath = join(dir, script);
+    let where: ErrorLocation = { kind: 'file', path: scriptPath };
+    try {
+      const at = readFileSync(scriptPath, 'utf8').split('\n').findIndex((l) => node !== undefined && new RegExp(`^\\s*monitor\\s+(set\\s+)?${node.replace(/[.[\]]/g, '\\$&')}\\b`).test(l));
+      if (at >= 0) where = fileLine(scriptPath, at + 1);
+    } catch {
+      // no script text to point into
+    }
+    throw new Lmer2JagsError(`JAGS could not monitor ${node ?? 'a node'}:\n${lines.slice(monitor, monitor + 2).map((l) => `  | ${l}`).join('\n')}`, {
+      location: where,
+      hint: 'monitor only nodes of the model (names.json lists the ones lmer2jags compares)',
+    });
+  }
+  const out: string[] = [];
+  for (const l of lines) {
+    if (/^WARNING\b/i.test(l) || out.length === 0) out.push(l);
+    else out[out.length - 1] += ` ${l}`;
+  }
+  return out.map((w) => w.replace(/^WARNING:\s*/i, 'WARNING: ').trim());
+}
+
+const MAKE_FOLDER = 'make the folder with "lmer2jags convert <formula> --data FILE --out DIR" first';
+
+/** `dir` must be a folder holding the command script: else a Lmer2JagsError saying which. */
+export function checkRunFolder(dir: string, script = 'run.cmd'): void {
+  if (dir.trim() === '') throw new Lmer2JagsError('no folder given to sample', { hint: `give the folder "lmer2jags convert" wrote; ${MAKE_FOLDER}` });
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Lmer2JagsError(`the folder ${dir} does not exist`, { location: { kind: 'file', path: dir }, hint: MAKE_FOLDER });
+    throw new Lmer2JagsError(`cannot read the folder ${dir}: ${(e as Error).message}`, { location: { kind: 'file', path: dir }, hint: code === 'EACCES' || code === 'EPERM' ? 'you do not have permission to read that folder' : fileErrorHint(code), cause: e });
+  }
+  if (!st.isDirectory()) {
+    throw new Lmer2JagsError(`${dir} is a file, not a folder`, {
+      location: { kind: 'file', path: dir },
+      hint: `give the folder "lmer2jags convert" wrote (it holds ${script}, model.jags and data.R)`,
+    });
+  }
+  let scriptStat;
+  try {
+    scriptStat = statSync(join(dir, script));
+  } catch {
+    scriptStat = null;
+  }
+  if (scriptStat === null || !scriptStat.isFile()) {
+    throw new Lmer2JagsError(`no ${script} in ${dir}`, { location: { kind: 'file', path: join(dir, script) }, hint: MAKE_FOLDER });
+  }
 }
 
 /** Runs `jags run.cmd` in `dir`; earlier CODA files there are removed first. */
 export async function runJags(dir: string, options: RunJagsOptions = {}): Promise<JagsRunResult> {
   const script = options.script ?? 'run.cmd';
-  if (!existsSync(join(dir, script))) {
-    throw new Lmer2JagsError(`no ${script} in ${dir}`, {
-      location: { kind: 'file', path: join(dir, script) },
-      hint: 'make the folder with "lmer2jags convert <formula> --data FILE --out DIR" first',
-    });
-  }
+  checkRunFolder(dir, script);
   // Results of an earlier run must not pass for this one's if it fails.
   for (const f of readdirSync(dir)) if (CODA_FILE.test(f)) rmSync(join(dir, f), { force: true });
 
@@ -125,9 +251,9 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
     }
     throw new Lmer2JagsError(`could not run JAGS: ${r.shortMessage ?? r.message}`, { hint: 'check that the jags command works in a terminal' });
   }
-  if (r.exitCode !== 0) throw jagsError(dir, stderr, stdout, r.exitCode);
+  if (r.exitCode !== 0) throw jagsError(dir, stderr, stdout, r.exitCode, script);
+  const warnings = jagsWarnings(dir, stderr, script);
   options.onStage?.({ stage: 'done' });
-  const warnings = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return { stdout, stderr, warnings, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -79,9 +79,16 @@ function optionError(message: string, hint: string, location?: ErrorLocation): L
   return new Lmer2JagsError(message, { hint, ...(location ? { location } : {}) });
 }
 
-function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw optionError(`--${name} must be a whole number${max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` of at least ${min}`}, got ${value}`,
+/** JAGS counts iterations in a C int: `update 3000000000` wraps around to a negative count. */
+export const MAX_JAGS_ITERATIONS = 2147483647;
+
+function shown(value: unknown): string {
+  return typeof value === 'number' && Number.isNaN(value) ? 'something that is not a number' : String(value);
+}
+
+function checkInteger(name: string, value: number, min: number, max = MAX_JAGS_ITERATIONS): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw optionError(`--${name} must be a whole number from ${min} to ${max}, got ${shown(value)}`,
       `e.g. --${name} ${DEFAULT_OPTIONS[name as keyof ResolvedOptions]}`);
   }
 }
@@ -105,9 +112,12 @@ export function resolveOptions(spec: ModelSpec, options: ConvertOptions = {}): R
   checkInteger('burnin', o.burnin, 0);
   checkInteger('iter', o.iter, 1);
   checkInteger('thin', o.thin, 1);
+  if (o.burnin + o.iter > MAX_JAGS_ITERATIONS) {
+    throw optionError(`--burnin ${o.burnin} plus --iter ${o.iter} is more iterations than JAGS can count (${MAX_JAGS_ITERATIONS})`, 'use fewer iterations: a few thousand are usually enough');
+  }
   if (o.thin > o.iter) throw optionError(`--thin ${o.thin} is larger than --iter ${o.iter}: no draw would be kept`, 'use a --thin no larger than --iter');
-  if (!Number.isSafeInteger(o.seed)) throw optionError(`--seed must be a whole number, got ${o.seed}`, 'e.g. --seed 1');
-  if (!(o.eta > 0) || !Number.isFinite(o.eta)) throw optionError(`--eta must be a positive number, got ${o.eta}`, 'η = 1 is uniform over correlation matrices; larger values favour small correlations');
+  if (!Number.isSafeInteger(o.seed)) throw optionError(`--seed must be a whole number, got ${shown(o.seed)}`, 'e.g. --seed 1');
+  if (!(o.eta > 0) || !Number.isFinite(o.eta)) throw optionError(`--eta must be a positive number, got ${shown(o.eta)}`, 'η = 1 is uniform over correlation matrices; larger values favour small correlations');
   if (o.cov === 'uniform-rho') {
     const wide = spec.random.find((t) => t.columns.length > 2);
     if (wide) {

@@ -64,6 +64,17 @@ export async function writeConversion(dir: string, files: ReadonlyMap<string, st
       hint: 'add --force to overwrite those files, or choose another folder with --out',
     });
   }
+  // A target that is a folder would make its rename fail after others were replaced.
+  for (const name of existing) {
+    const target = join(dir, name);
+    const st = await stat(target).catch(() => null);
+    if (st !== null && st.isDirectory()) {
+      throw new Lmer2JagsError(`${target} is a folder, where the conversion writes a file; nothing was written`, {
+        location: { kind: 'file', path: target },
+        hint: 'move that folder away, or choose another folder with --out',
+      });
+    }
+  }
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
