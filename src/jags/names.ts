@@ -3,9 +3,10 @@
  * VarCorr, ranef) to the nodes that estimate them.
  *
  * Any lme4 column or group name is sanitised to a JAGS name: "(" ")" and backquotes are
- * dropped, every run of other characters outside [A-Za-z0-9._] becomes ".", repeated dots
- * collapse, dots at the ends go, and a name that does not start with a letter gets "v." in
- * front ("(Intercept)" → "Intercept", "recipeB:temp" → "recipeB.temp", "my var" → "my.var").
+ * dropped (a ")" followed by more of the name becomes "."), every run of other characters
+ * outside [A-Za-z0-9._] becomes ".", repeated dots collapse, dots at the ends go, and a name that does not start with a letter gets "v." in
+ * front ("(Intercept)" → "Intercept", "recipeB:temp" → "recipeB.temp", "my var" → "my.var",
+ * "poly(Days, 2)1" → "polyDays.2.1").
  * Clashes are resolved by ".2", ".3", …; a data vector (a model-matrix column or a grouping
  * index) whose name clashes with a node of the model gets ".x" first.
  *
@@ -42,7 +43,8 @@ const KEYWORDS = ['model', 'data', 'in', 'for', 'i', 'j', 'k', 'l'];
 
 /** An lme4 column or group name as a JAGS name (see the file comment). */
 export function sanitizeName(raw: string): string {
-  let s = raw.replace(/[()`]/g, '');
+  // A closing parenthesis before more of the name separates it: poly(Days, 2)1 → polyDays.2.1.
+  let s = raw.replace(/\)(?=[A-Za-z0-9])/g, '.').replace(/[()`]/g, '');
   s = s.replace(/[^A-Za-z0-9._]+/g, '.');
   s = s.replace(/\.{2,}/g, '.');
   s = s.replace(/^\.+|\.+$/g, '');
