@@ -12,7 +12,7 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Lmer2JagsError } from '../errors.js';
-import { fileErrorHint, tempNameFor } from '../util/atomic-write.js';
+import { fileErrorHint, tempNameFor, writeFailure } from '../util/atomic-write.js';
 import { CONVERSION_FILE } from './render.js';
 
 export interface WriteOptions {
@@ -22,6 +22,15 @@ export interface WriteOptions {
 
 function fileError(path: string, e: unknown, what: string): Lmer2JagsError {
   const code = (e as NodeJS.ErrnoException).code;
+  if (what === 'write' || what === 'rename') {
+    const failure = writeFailure(code, e);
+    const after = what === 'write' ? 'the folder keeps the files it had' : 'files renamed before it hold the new conversion: run again with --force';
+    return new Lmer2JagsError(`cannot write ${path}: ${failure.what}; ${after}`, {
+      location: { kind: 'file', path },
+      hint: failure.hint,
+      cause: e,
+    });
+  }
   return new Lmer2JagsError(`cannot ${what} ${path}: ${(e as Error).message}`, {
     location: { kind: 'file', path },
     hint: fileErrorHint(code),
@@ -51,6 +60,7 @@ export async function existingConversionFiles(dir: string): Promise<string[]> {
 
 /** Writes `files` (name → content) into `dir`; resolves to the paths written. */
 export async function writeConversion(dir: string, files: ReadonlyMap<string, string>, options: WriteOptions = {}): Promise<string[]> {
+  if (dir.trim() === '') throw new Lmer2JagsError('--out needs a folder name', { hint: 'e.g. --out sleep (the folder is created if it does not exist)' });
   for (const name of files.keys()) {
     if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
       throw new Lmer2JagsError(`"${name}" is not a plain file name`, { hint: 'conversion files are written directly into the output folder' });
@@ -103,7 +113,7 @@ export async function writeConversion(dir: string, files: ReadonlyMap<string, st
       await rename(tmp, target);
     } catch (e) {
       await Promise.all(temps.map(([t]) => rm(t, { force: true }).catch(() => undefined)));
-      throw fileError(target, e, 'write');
+      throw fileError(target, e, 'rename');
     }
   }
   // Inits files of an earlier conversion that this one does not have.

@@ -49,7 +49,7 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
 }
 
 /** What went wrong in a failed write, in words, by errno code. */
-function writeFailure(code: string | undefined, err: unknown): { what: string; hint: string } {
+export function writeFailure(code: string | undefined, err: unknown): { what: string; hint: string } {
   switch (code) {
     case 'ENOSPC':
       return { what: 'the disk is full', hint: fileErrorHint(code) };
