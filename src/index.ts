@@ -29,7 +29,10 @@ export { sanitizeName, type NamesJson, type Parameterization, type CovarianceFor
 export { type PriorSet } from './jags/priors.js';
 export { startingValues, type StartingValues } from './jags/start-values.js';
 export { writeConversion, type WriteOptions } from './jags/write.js';
-export { runJags, readSamples, summarizeSamples, JAGS_MISSING, type RunJagsOptions, type JagsRunResult, type SampleSummary } from './jags/jags-cli.js';
+export {
+  runJags, readSamples, summarizeSamples, JAGS_MISSING,
+  type RunJagsOptions, type JagsRunResult, type JagsStage, type SampleSummary, type NodeRow,
+} from './jags/jags-cli.js';
 
 // The command line, callable in-process: resolves to the exit code.
 export { main } from './cli/main.js';

@@ -1,0 +1,69 @@
+/**
+ * The library API, through the package's public exports only (`import … from 'lmer2jags'`,
+ * resolved by package.json's "exports"): read data, build the model, convert, write the
+ * folder, run the real JAGS, read its samples and summarize them, as the CLI does.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  buildModelSpec, CONVERT_DEFAULTS, convertModel, JAGS_MISSING, Lmer2JagsError, readDataFile, readSamples, runJags,
+  summarizeSamples, writeConversion, type JagsStage, type NamesJson,
+} from 'lmer2jags';
+import { fixturePath } from './helpers/fixtures.js';
+import { needsJags } from './jags/jags-run.js';
+
+/** lme4 1.1-31 (DESIGN §4): fixef of Reaction ~ Days + (Days | Subject). */
+const LME4_FIXEF: Record<string, number> = { '(Intercept)': 251.40510, Days: 10.46729 };
+
+describe('library API: convert -> write -> runJags -> readSamples -> summarizeSamples', () => {
+  it('runs the sleepstudy model in JAGS and recovers lme4\'s fixed effects', needsJags, async () => {
+    const table = await readDataFile(fixturePath('data/sleepstudy.csv'));
+    const spec = buildModelSpec('Reaction ~ Days + (Days | Subject)', table);
+    assert.equal(CONVERT_DEFAULTS.param, 'group-means');
+    const conv = convertModel(spec, { chains: 2, burnin: 500, iter: 1000, cov: 'lkj', seed: 11 });
+    const names: NamesJson = conv.names;
+    const dir = mkdtempSync(join(tmpdir(), 'lmer2jags-api-'));
+    try {
+      const written = await writeConversion(dir, conv.files);
+      assert.deepEqual(readdirSync(dir).sort(), written.map((p) => p.slice(dir.length + 1)).sort());
+      const stages: JagsStage[] = [];
+      const run = await runJags(dir, { onStage: (s) => stages.push(s) });
+      assert.ok(run.seconds > 0);
+      assert.deepEqual(stages.map((s) => s.stage), ['reading', 'compiling', 'reading', 'reading', 'initializing', 'updating', 'updating', 'done']);
+      assert.deepEqual(stages.filter((s) => s.stage === 'updating').map((s) => (s.stage === 'updating' ? s.iterations : 0)), [500, 1000]);
+      const coda = readSamples(dir);
+      const summary = summarizeSamples(coda);
+      assert.equal(summary.chains, 2);
+      assert.equal(summary.draws, 1000);
+      for (const [col, ref] of Object.entries(LME4_FIXEF)) {
+        const s = summary.nodes.find((n) => n.name === names.fixef[col]);
+        assert.ok(s, `${col}: ${names.fixef[col]} summarized`);
+        assert.ok(Math.abs(s.mean - ref) <= 4 * s.sd, `${col}: ${s.mean} (sd ${s.sd}) vs lme4 ${ref}`);
+        assert.ok(s.q2_5 < s.q50 && s.q50 < s.q97_5 && s.rhat < 1.1 && s.essBulk > 50 && s.essTail > 50 && s.mcse > 0);
+      }
+      const rho = summary.nodes.find((n) => n.name === names.varcorr[0].corr[0][1]);
+      assert.ok(rho && rho.mean > -1 && rho.mean < 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports bad input as Lmer2JagsError: an occupied folder, a missing folder, no jags', async () => {
+    const spec = buildModelSpec('Reaction ~ Days + (Days | Subject)', await readDataFile(fixturePath('data/sleepstudy.csv')));
+    const conv = convertModel(spec, { chains: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'lmer2jags-api-'));
+    try {
+      await writeConversion(dir, conv.files);
+      await assert.rejects(writeConversion(dir, conv.files), (e: unknown) => e instanceof Lmer2JagsError && /already holds a conversion/.test(e.message));
+      await assert.rejects(runJags(join(dir, 'missing')), (e: unknown) => e instanceof Lmer2JagsError && /does not exist/.test(e.message));
+      await assert.rejects(runJags(dir, { command: join(dir, 'no-such-jags') }), (e: unknown) => e instanceof Lmer2JagsError && e.message === JAGS_MISSING);
+      assert.throws(() => readSamples(dir), (e: unknown) => e instanceof Lmer2JagsError && /CODAindex\.txt is missing/.test(e.message));
+      assert.throws(() => convertModel(spec, { chains: 0 }), Lmer2JagsError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
