@@ -107,7 +107,7 @@ describe('convert', { concurrency: true }, () => {
     assert.match(stderr, /y ~ x1 \+ x2 \+ \(1 \+ x1 \+ x2 \| subj\)/);
   });
 
-  it('--out that is a file, inside a file, or empty; missing --out or --data', async () => {
+  it('--out that is a file, inside a file or empty, and a missing --out or --data', async () => {
     const dir = tempDir();
     const file = join(dir, 'afile');
     writeFileSync(file, 'x\n');
