@@ -20,6 +20,7 @@ const EXIT_CODES = `Exit codes:
   1  verify found discrepancies beyond tolerance
   2  bad input (formula, data, files, options): the message says where and what to do
   3  internal error (a bug in lmer2jags; rerun with --debug and report it)
+  130  interrupted (Ctrl-C) while sampling: no samples were kept
 
 Results go to stdout, messages to stderr. With --json, stdout is exactly one JSON object on
 success, and empty on an error (the message is on stderr, the exit code says which).

@@ -96,10 +96,18 @@ export async function runSample(args: SampleArgs): Promise<number> {
     let jagsWarnings: readonly string[] = [];
     if (args.engine === 'jags') {
       const progress = progressReporter(out, Boolean(process.stderr.isTTY) && !args.quiet);
+      // Ctrl-C (or a kill) stops JAGS and leaves no partial output; the error says so. (`on`, not
+      // `once`: execa's exit hook re-sends a signal that no other listener is left to handle.)
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
-        const r = await runJags(args.dir, { onStage: progress.onStage });
+        const r = await runJags(args.dir, { onStage: progress.onStage, signal: stop.signal });
         jagsWarnings = r.warnings;
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         progress.stop();
       }
     } else {

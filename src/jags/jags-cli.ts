@@ -37,7 +37,12 @@ export interface RunJagsOptions {
   readonly onStage?: (s: JagsStage) => void;
   /** Stop JAGS after this many milliseconds (default: no limit). */
   readonly timeoutMs?: number;
+  /** Aborting it stops JAGS (SIGTERM); runJags then removes any CODA output and rejects. */
+  readonly signal?: AbortSignal;
 }
+
+/** Exit code of a run stopped by Ctrl-C (the shell's 128 + SIGINT). */
+export const INTERRUPTED_EXIT = 130;
 
 export interface JagsRunResult {
   readonly stdout: string;
@@ -182,6 +187,11 @@ export function jagsWarnings(dir: string, stderr: string, script = 'run.cmd'): s
   return out.map((w) => w.replace(/^WARNING:\s*/i, 'WARNING: ').trim());
 }
 
+/** Removes the CODA files `coda *` writes in `dir`. */
+function removeCoda(dir: string): void {
+  for (const f of readdirSync(dir)) if (CODA_FILE.test(f)) rmSync(join(dir, f), { force: true });
+}
+
 const MAKE_FOLDER = 'make the folder with "lmer2jags convert <formula> --data FILE --out DIR" first';
 
 /** `dir` must be a folder holding the command script: else a Lmer2JagsError saying which. */
@@ -217,7 +227,7 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
   const script = options.script ?? 'run.cmd';
   checkRunFolder(dir, script);
   // Results of an earlier run must not pass for this one's if it fails.
-  for (const f of readdirSync(dir)) if (CODA_FILE.test(f)) rmSync(join(dir, f), { force: true });
+  removeCoda(dir);
 
   const started = Date.now();
   const sub = execa(options.command ?? 'jags', [script], {
@@ -225,6 +235,7 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
     reject: false,
     stdin: 'ignore',
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
   const updates = { count: 0 };
   let pending = '';
@@ -240,6 +251,15 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
   const r = await sub;
   const stdout = typeof r.stdout === 'string' ? r.stdout : '';
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  if (r.isCanceled || r.signal === 'SIGINT' || r.signal === 'SIGTERM' || r.signal === 'SIGHUP') {
+    // Stopped from outside (Ctrl-C reaches JAGS too): whatever CODA output exists is partial.
+    removeCoda(dir);
+    throw new Lmer2JagsError(`sampling was interrupted${r.isCanceled ? '' : ` (JAGS received ${r.signal})`}; no samples were kept`, {
+      location: { kind: 'file', path: dir },
+      hint: 'run "lmer2jags sample" again to draw the samples',
+      exitCode: INTERRUPTED_EXIT,
+    });
+  }
   if (r.failed && r.exitCode === undefined) {
     const code = (r as { code?: string }).code;
     if (code === 'ENOENT') throw new Lmer2JagsError(JAGS_MISSING, { hint: 'or run "lmer2jags sample DIR --engine bundled"' });

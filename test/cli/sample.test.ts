@@ -6,12 +6,12 @@
  * without run.cmd, and files JAGS rejects (its own message quoted, with the file and line).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { readCoda } from '../../src/jags/coda.js';
-import { JAGS_MISSING } from '../../src/jags/jags-cli.js';
+import { INTERRUPTED_EXIT, JAGS_MISSING } from '../../src/jags/jags-cli.js';
 import { packageRoot } from '../../src/paths.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -46,6 +46,29 @@ function edited(file: string, edit: (text: string) => string): string {
   assert.notEqual(changed, text, `the edit changes ${file}`);
   writeFileSync(path, changed);
   return dir;
+}
+
+
+/** Processes whose working folder is `dir` (the JAGS that sample started there). */
+function processesIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readlinkSync(`/proc/${p}/cwd`) === dir) out.push(Number(p));
+    } catch {
+      // gone, or not ours to inspect
+    }
+  }
+  return out;
+}
+
+async function waitUntil(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('sample --engine jags', { concurrency: true }, () => {
@@ -145,6 +168,32 @@ describe('sample --engine jags', { concurrency: true }, () => {
       /while reading the commands of run\.cmd/, /run\.cmd:\d+/, /\| updat 200/);
     await expectBadInput(['sample', edited('run.cmd', (t) => t.replace(/^monitor sigma\.y$/m, 'monitor sigma.yy')), '--engine', 'jags'],
       /JAGS could not monitor sigma\.yy/, /Variable sigma\.yy not found/, /run\.cmd:\d+/);
+  });
+
+  it('Ctrl-C stops JAGS: exit 130, no CODA files, no JAGS left running', needsJags, async () => {
+    // To sample only (a kill) and to the whole process group (Ctrl-C on a terminal).
+    for (const group of [false, true]) {
+      const dir = edited('run.cmd', (t) => t.replace(/^update 300$/m, 'update 100000000'));
+      const child = spawn(process.execPath, [bin, 'sample', dir, '--engine', 'jags'], {
+        detached: group, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await waitUntil('JAGS to start', () => processesIn(dir).length > 0, 20000);
+      await new Promise((r) => setTimeout(r, 300));
+      if (group) process.kill(-(child.pid as number), 'SIGINT');
+      else child.kill('SIGINT');
+      const code = await closed;
+      assert.equal(code, INTERRUPTED_EXIT, stderr);
+      assert.equal(stdout, '');
+      assert.match(stderr, /^error: sampling was interrupted.*; no samples were kept\n/);
+      assert.equal(stderr.match(/^error: /gm)?.length, 1);
+      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('CODA')), []);
+      await waitUntil('JAGS to stop', () => processesIn(dir).length === 0, 5000);
+    }
   });
 
   it('JAGS warnings of a run that succeeds are shown, one line each', needsJags, async () => {
