@@ -23,7 +23,7 @@ describe('library API: convert -> write -> runJags -> readSamples -> summarizeSa
     const table = await readDataFile(fixturePath('data/sleepstudy.csv'));
     const spec = buildModelSpec('Reaction ~ Days + (Days | Subject)', table);
     assert.equal(CONVERT_DEFAULTS.param, 'group-means');
-    const conv = convertModel(spec, { chains: 2, burnin: 500, iter: 1000, cov: 'lkj', seed: 11 });
+    const conv = convertModel(spec, { chains: 2, burnin: 500, iter: 1000, thin: 2, cov: 'lkj', seed: 11 });
     const names: NamesJson = conv.names;
     const dir = mkdtempSync(join(tmpdir(), 'lmer2jags-api-'));
     try {
@@ -37,7 +37,11 @@ describe('library API: convert -> write -> runJags -> readSamples -> summarizeSa
       const coda = readSamples(dir);
       const summary = summarizeSamples(coda);
       assert.equal(summary.chains, 2);
-      assert.equal(summary.draws, 1000);
+      // thin(2): every other iteration after the burn-in, numbered as JAGS counts them.
+      assert.equal(summary.draws, 500);
+      const its = Array.from(coda.chains[1].get(names.sigma)?.iterations ?? []);
+      assert.equal(its.length, 500);
+      assert.ok(its[0] > 500 && its[0] <= 502 && its.every((v, k) => k === 0 || v - its[k - 1] === 2), `iterations ${its.slice(0, 3).join(', ')}, …`);
       for (const [col, ref] of Object.entries(LME4_FIXEF)) {
         const s = summary.nodes.find((n) => n.name === names.fixef[col]);
         assert.ok(s, `${col}: ${names.fixef[col]} summarized`);

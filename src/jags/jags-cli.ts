@@ -5,9 +5,13 @@
  * JAGS run on a command file is in batch mode: it prints one line per stage ("Compiling model
  * graph", "Initializing model", "Updating 1000", …) and no progress bars (those appear only
  * when commands come from a terminal, where JAGS also keeps going after an error and exits
- * 0). So we run the file, and report progress as those stage lines arrive. Any error makes
+ * 0). So we run the file, and report progress as those stage lines arrive. An error makes
  * batch JAGS exit 1 with the message on stderr; we turn it into a Lmer2JagsError that quotes
- * it and, when it names a line of model.jags, points there.
+ * it and points at the file it is about: the model line it names, the data or inits file JAGS
+ * was reading or could not open, or the command of run.cmd it could not read (the stage lines
+ * say which). One failure batch JAGS does not exit 1 for: a monitor of a node the model lacks
+ * ("Failed to set trace monitor", then the run goes on without it); we make that an error too.
+ * Aborting the run (Ctrl-C in `sample`) stops JAGS and removes its partial CODA output.
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
