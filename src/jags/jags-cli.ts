@@ -161,8 +161,8 @@ export function jagsError(dir: string, stderr: string, stdout: string, exitCode:
 }
 
 /**
- * JAGS's stderr on a run that exited 0, as warnings: a "WARNING:" line and the lines that
- * continue it make one warning. A monitor JAGS could not set ("Failed to set trace monitor
+ * JAGS's stderr on a run that exited 0, as warnings: a "WARNING:" (or "NOTE:") line and the
+ * lines that continue it make one warning. A monitor JAGS could not set ("Failed to set trace monitor
  * for x", then why) is an error: the samples would silently lack that node.
  */
 export function jagsWarnings(dir: string, stderr: string, script = 'run.cmd'): string[] {
@@ -185,7 +185,7 @@ export function jagsWarnings(dir: string, stderr: string, script = 'run.cmd'): s
   }
   const out: string[] = [];
   for (const l of lines) {
-    if (/^WARNING\b/i.test(l) || out.length === 0) out.push(l);
+    if (/^[A-Z]+:/.test(l) || out.length === 0) out.push(l);
     else out[out.length - 1] += ` ${l}`;
   }
   return out.map((w) => w.replace(/^WARNING:\s*/i, 'WARNING: ').trim());
