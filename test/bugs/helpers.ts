@@ -30,7 +30,7 @@ export const Z = 5;
 
 /** Compiles a model given as text, with data as R dump text. */
 export function compile(model: string, data = ''): CompiledModel {
-  return compileModel(parseModel(model, 'model.jags'), model, 'model.jags', readRDump(data, 'data.R'));
+  return compileModel(parseModel(model, 'model.jags'), model, 'model.jags', data.trim() === '' ? new Map() : readRDump(data, 'data.R'));
 }
 
 /** The stochastic node with this label (e.g. `tau`, `a[3]`, `B[2,1:2]`). */
