@@ -14,8 +14,9 @@ import type { ModelFile } from './ast.js';
 import { type PlanOptions, type SamplerPlan, planSamplers } from './assign.js';
 import { Chain } from './chain.js';
 import type { Command, CmdLoc } from './cmd.js';
-import { type CompiledModel, compileModel, elementName } from './compile.js';
+import { type CompiledModel, type StochasticNode, compileModel, elementName } from './compile.js';
 import { parseModel } from './parse.js';
+import type { Sampler } from './samplers/sampler.js';
 
 /** RNG names JAGS 4.3.1 accepts in inits files. */
 export const RNG_NAMES: readonly string[] = [
@@ -240,7 +241,7 @@ export class ScriptRunner {
 
   private update(n: number, adapt: boolean, loc: CmdLoc): void {
     this.requireInitialized(loc, adapt ? 'adapt' : 'update');
-    const adaptive = this.chains.some((c) => c.samplers.some((s) => s.kind === 'Slice' || s.kind === 'DiscreteSlice' || s.kind === 'Interweave'));
+    const adaptive = this.chains.some((c) => c.samplers.some((s) => jagsWouldAdapt(this.compiled!, s)));
     if (adapt && (this.adaptationDone || !adaptive)) {
       // JAGS skips adaptation when no sampler adapts (and iterations do not advance).
       this.adaptationDone = true;
@@ -320,6 +321,29 @@ export class ScriptRunner {
     const chosen = name === '*' ? this.monitors : this.monitors.filter((m) => m.name === name || m.name.startsWith(`${name}[`));
     if (name !== '*' && chosen.length === 0) throw this.error(`${name} is not monitored`, loc, `add  monitor ${name}  before the updates`);
     this.options.onCoda({ index: this.codaCount++, stem, monitors: chosen.map((m) => m.snapshot()) });
+  }
+}
+
+/**
+ * Would JAGS give this sampler's node an adaptive sampler? JAGS runs an `adapt` command (and
+ * counts its iterations) only when some sampler adapts, so CODA iteration numbers after
+ * `adapt` depend on it. JAGS's conjugate samplers (normal, including truncated; gamma; beta;
+ * Wishart; the glm blocks) and its finite sampler do not adapt; slice samplers and the
+ * multivariate Metropolis sampler do. Our truncated gamma and truncated normal draws stand in
+ * for JAGS's slice sampler when the prior is dunif; the interweaving step comes in addition
+ * to another sampler of the same node and says nothing.
+ */
+export function jagsWouldAdapt(model: CompiledModel, s: Sampler): boolean {
+  switch (s.kind) {
+    case 'Slice':
+    case 'DiscreteSlice':
+    case 'EllipticalSlice':
+      return true;
+    case 'TruncatedGamma':
+    case 'TruncatedNormal':
+      return (model.nodes[s.nodes[0]] as StochasticNode).dist.name === 'dunif';
+    default:
+      return false;
   }
 }
 
