@@ -326,3 +326,22 @@ function parseRange(p: LineParser): MonitorRange {
   p.punct(']');
   return out;
 }
+
+/**
+ * The stem of the CODA files a command script writes for all its monitors: that of its first
+ * `coda *` command (else its first `coda` command), `CODA` by default. Tolerant: it reads only
+ * the coda lines, so it also serves scripts written for real JAGS that the bundled engine
+ * would refuse.
+ */
+export function codaStem(text: string): string {
+  let first: string | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const m = /^coda\s+(\*|[A-Za-z.][\w.]*)\s*(?:,\s*stem\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\))?/.exec(line);
+    if (!m) continue;
+    const stem = m[2] ?? m[3] ?? m[4] ?? 'CODA';
+    if (m[1] === '*') return stem;
+    first ??= stem;
+  }
+  return first ?? 'CODA';
+}

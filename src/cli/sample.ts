@@ -3,7 +3,10 @@
  * folder, read the CODA files and print a posterior summary of every monitored node (mean,
  * sd, 2.5/50/97.5%, R-hat, bulk and tail ESS, MCSE) with convergence warnings.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { codaStem } from '../bugs/cmd.js';
 import { Lmer2JagsError } from '../errors.js';
 import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { type CommonArgs, withOutput } from './common.js';
@@ -89,6 +92,15 @@ export function formatSummaryTable(nodes: readonly NodeRow[]): string {
 
 const MAX_WARNINGS = 10;
 
+/** The stem of the CODA files DIR/run.cmd writes (CODA when the script cannot be read). */
+function codaStemOf(dir: string): string {
+  try {
+    return codaStem(readFileSync(join(dir, 'run.cmd'), 'utf8'));
+  } catch {
+    return 'CODA';
+  }
+}
+
 export async function runSample(args: SampleArgs): Promise<number> {
   return withOutput(args, async (out) => {
     const started = Date.now();
@@ -115,7 +127,7 @@ export async function runSample(args: SampleArgs): Promise<number> {
       });
     }
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarizeSamples(readSamples(args.dir));
+    const summary = summarizeSamples(readSamples(args.dir, codaStemOf(args.dir)));
     if (args.json) {
       out.json({
         dir: args.dir,
