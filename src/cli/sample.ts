@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { codaStem } from '../bugs/cmd.js';
+import { progressReporter as bundledProgress } from '../bugs/progress.js';
 import { Lmer2JagsError } from '../errors.js';
 import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { type CommonArgs, withOutput } from './common.js';
@@ -30,7 +31,17 @@ export function sampleOptions<T>(y: Argv<T>) {
     .option('threads', { type: 'number', describe: 'bundled engine: worker threads' });
 }
 
-type BundledEngine = (dir: string, options: { seed?: number; quiet?: boolean; threads?: number }) => Promise<void>;
+type BundledEngine = (
+  dir: string,
+  options: {
+    seed?: number;
+    quiet?: boolean;
+    threads?: number;
+    onProgress?: (done: number, total: number) => void;
+    onWarning?: (message: string) => void;
+    signal?: AbortSignal;
+  },
+) => Promise<void>;
 
 /** The bundled engine (src/bugs/run.ts), or null while it is not part of this build. */
 export async function loadBundledEngine(): Promise<BundledEngine | null> {
@@ -120,11 +131,29 @@ export async function runSample(args: SampleArgs): Promise<number> {
           hint: 'use --engine jags (install JAGS: apt-get install jags)',
         });
       }
-      await engine(args.dir, {
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.threads !== undefined ? { threads: args.threads } : {}),
-        quiet: Boolean(args.quiet),
-      });
+      // Ctrl-C (or a SIGTERM) stops the threads; the engine then writes no CODA file.
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const bar = bundledProgress(process.stderr, { enabled: !args.quiet });
+      try {
+        await engine(args.dir, {
+          ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          ...(args.threads !== undefined ? { threads: args.threads } : {}),
+          quiet: Boolean(args.quiet),
+          onProgress: (done, total) => bar.update(done, total),
+          onWarning: (message) => {
+            bar.stop();
+            out.warn(message);
+          },
+          signal: stop.signal,
+        });
+      } finally {
+        bar.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     const seconds = (Date.now() - started) / 1000;
     const summary = summarizeSamples(readSamples(args.dir, codaStemOf(args.dir)));
