@@ -934,8 +934,20 @@ class Compiler {
       }
     }
     if (order.length < n) {
-      const stuck = this.nodes.find((node) => indeg[node.id] > 0)!;
-      throw this.err(`the model has a directed cycle through ${stuck.label}`, stuck.loc, 'a node cannot depend on itself, directly or through other nodes');
+      // Nodes left over lie on a cycle or downstream of one; walking up through left-over
+      // parents from any of them must come back to a node already seen: that is a cycle.
+      let id = this.nodes.find((node) => indeg[node.id] > 0)!.id;
+      const path: number[] = [];
+      const at = new Map<number, number>();
+      while (!at.has(id)) {
+        at.set(id, path.length);
+        path.push(id);
+        id = [...this.nodes[id].parents].find((p) => indeg[p] > 0)!;
+      }
+      const cycle = path.slice(at.get(id)!).reverse();
+      const first = this.nodes[cycle[0]];
+      const names = [...cycle, cycle[0]].map((c) => this.nodes[c].label).join(' -> ');
+      throw this.err(`the model has a directed cycle: ${names}`, first.loc, 'a node cannot depend on itself, directly or through other nodes: break the loop');
     }
     const position = new Int32Array(n);
     order.forEach((id, k) => (position[id] = k));
