@@ -15,7 +15,7 @@ import { type SamplerPlan, instantiate } from './assign.js';
 import type { CompiledModel, StochasticNode } from './compile.js';
 import { elementName } from './compile.js';
 import { cholesky, inverseFromCholesky, type ScalarDist } from './distributions.js';
-import { type ArrIR, type IR, arrayEvaluator, evaluator } from './ir.js';
+import { type ArrIR, type IR, arrayEvaluator, collectSlots, evaluator } from './ir.js';
 import { modelError } from './parse.js';
 import type { Sampler } from './samplers/sampler.js';
 
@@ -151,11 +151,29 @@ export class Chain {
   /** Stochastic nodes given their default initial value in this chain. */
   private readonly defaulted = new Set<number>();
 
-  /** Defaulted stochastic nodes whose values reach `node`'s parameters (through deterministic nodes). */
+  /**
+   * Defaulted stochastic nodes whose values reach `node`'s parameters (through deterministic
+   * nodes); for a scalar distribution only those reaching the parameters that are invalid or
+   * not finite, when some are.
+   */
   private defaultedAncestors(node: StochasticNode): StochasticNode[] {
     const out: StochasticNode[] = [];
     const seen = new Set<number>();
-    const stack = [...node.parents];
+    let start: number[] = [...node.parents];
+    if (node.dist.kind === 'scalar') {
+      const d = node.dist;
+      const vals = node.params.map((p) => evaluator((p as { ir: IR }).ir)(this.v));
+      const why = d.check(vals[0], vals[1] ?? NaN, vals[2] ?? NaN) ?? '';
+      const bad = vals.map((x, k) => !Number.isFinite(x) || why.includes(d.paramNames[k]));
+      if (bad.some((b) => b)) {
+        const slots = new Set<number>();
+        node.params.forEach((p, k) => {
+          if (bad[k]) collectSlots((p as { ir: IR }).ir, slots);
+        });
+        start = [...new Set([...slots].map((s) => this.model.owner[s]).filter((o) => o >= 0))];
+      }
+    }
+    const stack = start;
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
