@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
 import { type CodaOutput, type CodaNodeDraws, formatCoda, iterationRange } from '../jags/coda.js';
@@ -139,6 +139,12 @@ export function writeCodaFiles(dir: string, outputs: readonly { stem: string; co
   }
   const temps: string[] = [];
   try {
+    // A target that cannot be replaced by a rename (a folder) must fail before anything moves.
+    for (const p of planned) {
+      if (existsSync(p.path) && statSync(p.path).isDirectory()) {
+        throw Object.assign(new Error(`${p.path} is a folder`), { code: 'EISDIR', path: p.path });
+      }
+    }
     for (const p of planned) {
       const tmp = tempNameFor(p.path);
       temps.push(tmp);
@@ -147,7 +153,7 @@ export function writeCodaFiles(dir: string, outputs: readonly { stem: string; co
   } catch (e) {
     for (const t of temps) rmSync(t, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    const path = planned[temps.length - 1]?.path ?? dir;
+    const path = temps.length > 0 ? planned[temps.length - 1].path : ((e as { path?: string }).path ?? dir);
     throw new Lmer2JagsError(`cannot write the CODA file ${path}: ${(e as Error).message}; no CODA file was changed`, {
       location: { kind: 'file', path },
       hint: fileErrorHint(code),
