@@ -262,6 +262,56 @@ describe('joint Gaussian block: exact conditionals', () => {
     checkBlock(m, e, 9, [['x[1]', 'x[2]'], ["x[40]", "x[41]"], ["x[20]", "x[60]"]], 'random walk');
   });
 
+  it('coefficients, offsets and precisions that are other nodes (held fixed at their values)', () => {
+    const u = lcg(10);
+    const J = 6;
+    const g = Array.from({ length: 18 }, (_, i) => 1 + (i % J));
+    const wt = g.map((_, i) => 0.5 + (i % 3) / 2);
+    const y = g.map((gj) => 0.4 + 1.3 * (gj / 3 - 1) + 0.3 * (u() - 0.5));
+    const m = compile(
+      `model {
+        for (i in 1:n) { y[i] ~ dnorm(mu + xi * raw[g[i]] + off, tau * wt[i]) }
+        for (j in 1:J) { raw[j] ~ dnorm(0, 1) }
+        mu ~ dnorm(0, 0.01)
+        z[1:2] ~ dmnorm(m2[1:2], Om[1:2, 1:2])
+        m2[1] <- s * mu
+        m2[2] <- mu - s * raw[1]
+        xi ~ dunif(0, 5)
+        off ~ dunif(-1, 1)
+        tau ~ dgamma(1, 1)
+        s ~ dunif(-2, 2)
+        Om[1:2, 1:2] ~ dwish(R[1:2, 1:2], 3)
+      }`,
+      `n <- ${g.length}\nJ <- ${J}\ng <- c(${g.join(', ')})\nwt <- ${vec(wt)}\ny <- ${vec(y)}\nz <- c(0.3, -0.8)\nR <- structure(c(1, 0, 0, 1), .Dim = c(2L, 2L))`,
+    );
+    const xi = 1.4;
+    const off = 0.25;
+    const tau = 3;
+    const sv = -0.7;
+    const om = [
+      [1.5, 0.4],
+      [0.4, 0.9],
+    ];
+    const chain = chainFor(m, { seed: 10, inits: `xi <- ${xi}\noff <- ${off}\ntau <- ${tau}\ns <- ${sv}\nOm <- structure(c(1.5, 0.4, 0.4, 0.9), .Dim = c(2L, 2L))` });
+    const block = chain.samplers.find((x) => x.kind === 'GaussianBlock')!;
+    const names = [...Array.from({ length: J }, (_, j) => `raw[${j + 1}]`), 'mu'];
+    assert.deepEqual(block.nodes.map((id) => m.nodes[id].label).sort(), [...names].sort());
+    const e = new Exact(names);
+    g.forEach((gj, i) => e.row({ mu: 1, [`raw[${gj}]`]: xi }, y[i] - off, tau * wt[i]));
+    for (let j = 1; j <= J; j++) e.row({ [`raw[${j}]`]: 1 }, 0, 1);
+    e.row({ mu: 1 }, 0, 0.01);
+    // z − m2 = (z1 − s·mu, z2 − mu + s·raw1) with precision Om.
+    e.vectorRow([{ mu: sv }, { mu: 1, 'raw[1]': -sv }], [0.3, -0.8], om);
+    const { mean, cov } = e.solve();
+    const d = draw(chain, [...names, 'xi', 'tau'], N, { samplers: [block] });
+    assert.ok(d.xi.every((v) => v === xi) && d.tau.every((v) => v === tau), 'the other nodes stay fixed');
+    names.forEach((name, i) => {
+      checkMean(d[name], mean[i], `nodes as coefficients: ${name}`);
+      checkVariance(d[name], cov[i][i], `nodes as coefficients: ${name}`);
+    });
+    checkCovariance(d['raw[1]'], d.mu, cov[0][J], 'raw[1], mu');
+  });
+
   it('a sub-block with the other variables held fixed (restrictRows)', () => {
     const u = lcg(5);
     const n = 12;
@@ -326,6 +376,22 @@ describe('joint Gaussian block: structure', () => {
     }
     // Storage: J 2x2 blocks, J 2x2 couplings to the border, one 2x2 border block.
     assert.equal(plan.storageSize, J * 4 + J * 4 + 4);
+  });
+
+  it('a dmnorm mean with one non-affine element keeps the variables of its affine elements', () => {
+    const m = compile(
+      `model {
+        z[1:2] ~ dmnorm(m2[1:2], Om[1:2, 1:2])
+        m2[1] <- s * mu
+        m2[2] <- r + 1
+        s ~ dnorm(0, 1)
+        mu ~ dnorm(0, 1)
+        r ~ dnorm(0, 1)
+      }`,
+      `z <- c(0.3, -0.8)\nOm <- structure(c(1, 0.2, 0.2, 1), .Dim = c(2L, 2L))`,
+    );
+    const members = findGaussianBlocks(m).flatMap((b) => b.nodes.map((id) => m.nodes[id].label));
+    assert.deepEqual(members, ['r'], 's * mu is not affine in (s, mu); r still is');
   });
 
   it('a dense interaction graph has no small border: the partition refuses it', () => {
