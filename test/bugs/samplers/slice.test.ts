@@ -69,6 +69,39 @@ describe('slice sampling of continuous nodes', () => {
     checkDistribution(x, exact, 'x');
   });
 
+  it('a correlation reached through inverse() (the uniform-rho form): hidden nodes are refreshed', () => {
+    const x = [
+      [0.9, 0.7],
+      [-1.2, -0.8],
+      [0.3, 0.5],
+      [1.5, 1.1],
+      [-0.4, 0.1],
+    ];
+    const flat = [...x.map((r) => r[0]), ...x.map((r) => r[1])];
+    const model = compile(
+      `model {
+        for (j in 1:5) { x[j, 1:2] ~ dmnorm(zero[1:2], Tau[1:2, 1:2]) }
+        Sigma[1, 1] <- 1
+        Sigma[2, 2] <- 4
+        Sigma[1, 2] <- rho * 2
+        Sigma[2, 1] <- Sigma[1, 2]
+        Tau[1:2, 1:2] <- inverse(Sigma[1:2, 1:2])
+        rho ~ dunif(-1, 1)
+      }`,
+      `zero <- c(0, 0)\nx <- structure(c(${flat.join(', ')}), .Dim = c(5L, 2L))`,
+    );
+    const chain = chainFor(model, { seed: 60 });
+    assert.deepEqual(describeSamplers(model, chain.samplers), [['Slice', ['rho']]]);
+    // log p(rho | x) = −(n/2) log|Σ| − ½ Σ_j x_j' Σ⁻¹ x_j, |Σ| = 4(1 − rho²).
+    const logf = (r: number) => {
+      const det = 4 * (1 - r * r);
+      return x.reduce((acc, [a, b]) => acc - (4 * a * a - 4 * r * a * b + b * b) / (2 * det), -2.5 * Math.log(det));
+    };
+    const exact = tabulate(logf, -1 + 1e-12, 1 - 1e-12, 40000);
+    const { rho } = draw(chain, ['rho'], N, { burn: 500 });
+    checkDistribution(rho, exact, 'rho');
+  });
+
   it('the step width adapts during burn-in and then stays fixed', () => {
     const model = compile(`model { y ~ dpois(x)  x ~ dgamma(1, 0.001) }`, 'y <- 900');
     const chain = chainFor(model, { seed: 65 });
