@@ -8,14 +8,14 @@
  * have a value of positive density, and every observed node must be possible given the
  * initial values of its parents.
  */
-import { Lmer2JagsError } from '../errors.js';
+import { Lmer2JagsError, nearNames } from '../errors.js';
 import type { RDumpData } from '../data/rdump.js';
 import type { Rng } from '../mcmc/rng.js';
 import { type SamplerPlan, instantiate } from './assign.js';
 import type { CompiledModel, StochasticNode } from './compile.js';
 import { elementName } from './compile.js';
 import { cholesky, inverseFromCholesky, type ScalarDist } from './distributions.js';
-import { type ArrIR, type IR, arrayEvaluator, evaluator } from './ir.js';
+import { type ArrIR, type IR, arrayEvaluator, collectSlots, evaluator } from './ir.js';
 import { modelError } from './parse.js';
 import type { Sampler } from './samplers/sampler.js';
 
@@ -40,15 +40,19 @@ export class Chain {
     const model = this.model;
     for (const [name, value] of inits) {
       if (name.startsWith('.RNG.')) continue;
+      const lineText = (text.split('\n')[value.line - 1] ?? '').replace(/\r$/, '');
+      const column = Math.max(1, lineText.indexOf(name) + 1 - (/["'`]/.test(lineText[lineText.indexOf(name) - 1] ?? '') ? 1 : 0));
       const where = (hint: string, message: string): Lmer2JagsError =>
-        new Lmer2JagsError(message, {
-          location: { kind: 'file', path, line: value.line, lineText: text.split('\n')[value.line - 1] ?? '' },
-          hint,
-        });
+        new Lmer2JagsError(message, { location: { kind: 'file', path, line: value.line, column, lineText }, hint });
       const variable = model.variables.get(name);
       if (!variable) {
-        this.warnings.push(`unused initial value for "${name}" in chain ${this.index + 1} (${path})`);
-        continue;
+        // JAGS only warns ("Unused variable(s) in initial value table"); a misspelt name would
+        // then silently leave the node at its default start, so the bundled engine refuses it.
+        const near = nearNames(name, [...model.variables.keys()].filter((n) => !model.variables.get(n)!.isData));
+        throw where(
+          `${near.length > 0 ? `did you mean ${near.join(', ')}? ` : ''}Remove ${name} from the initial values, or name a node of the model`,
+          `the initial values of chain ${this.index + 1} name ${name}, which is not a node of the model`,
+        );
       }
       if (value.type === 'character') throw where('initial values must be numbers', `the initial value of ${name} is text`);
       const vals = value.values as Float64Array;
@@ -85,6 +89,7 @@ export class Chain {
   initialize(plan: SamplerPlan): void {
     const model = this.model;
     const v = this.v;
+    this.defaulted.clear();
     for (const id of model.order) {
       const node = model.nodes[id];
       if (node.kind === 'deterministic') {
@@ -97,22 +102,28 @@ export class Chain {
         if (set > 0 && set < node.slots.length) {
           throw this.nodeError(node, `${node.label} is only partly initialised`, 'give all its elements initial values, or none');
         }
-        if (set === 0) this.typicalValue(node);
+        if (set === 0) {
+          this.typicalValue(node);
+          this.defaulted.add(node.id);
+        }
       }
       const lp = node.logp(v);
       if (!(lp > -Infinity) || Number.isNaN(lp) || lp === Infinity) {
         const value = node.slots.length === 1 ? `${v[node.slots[0]]}` : `[${Array.from(node.slots, (s) => v[s]).join(', ')}]`;
+        const blamed = this.defaultedAncestors(node);
+        const because = blamed.length > 0 ? `; ${blamed.map((b) => `${b.label} = ${this.valueText(b)}`).join(', ')} ${blamed.length === 1 ? 'was' : 'were'} given the default initial value (the prior's mean, median or mode)` : '';
+        const fix = blamed.length > 0 ? `give ${blamed.map((b) => b.label).join(', ')} an initial value in the inits file, e.g. ${blamed[0].label.replace(/\[.*$/, '')} <- …` : null;
         if (node.observed) {
           throw this.nodeError(
             node,
-            `observed node ${node.label} = ${value} is impossible given the initial values of its parents${this.paramText(node)}`,
-            'give the parents initial values consistent with the data',
+            `observed node ${node.label} = ${value} is impossible given the initial values of its parents${this.paramText(node)}${because}`,
+            fix ?? 'give the parents initial values consistent with the data',
           );
         }
         throw this.nodeError(
           node,
-          `cannot initialise ${node.label}: its value ${value} has ${lp === Infinity ? 'infinite' : 'zero'} density${this.paramText(node)}`,
-          'give it an initial value inside its support in the inits file',
+          `cannot initialise ${node.label}: its value ${value} has ${lp === Infinity ? 'infinite' : 'zero'} density${this.paramText(node)}${because}`,
+          fix ?? `give ${node.label} an initial value inside its support in the inits file`,
         );
       }
     }
@@ -137,6 +148,48 @@ export class Chain {
     for (const s of this.samplers) s.endAdaptation();
   }
 
+  /** Stochastic nodes given their default initial value in this chain. */
+  private readonly defaulted = new Set<number>();
+
+  /**
+   * Defaulted stochastic nodes whose values reach `node`'s parameters (through deterministic
+   * nodes); for a scalar distribution only those reaching the parameters that are invalid or
+   * not finite, when some are.
+   */
+  private defaultedAncestors(node: StochasticNode): StochasticNode[] {
+    const out: StochasticNode[] = [];
+    const seen = new Set<number>();
+    let start: number[] = [...node.parents];
+    if (node.dist.kind === 'scalar') {
+      const d = node.dist;
+      const vals = node.params.map((p) => evaluator((p as { ir: IR }).ir)(this.v));
+      const why = d.check(vals[0], vals[1] ?? NaN, vals[2] ?? NaN) ?? '';
+      const bad = vals.map((x, k) => !Number.isFinite(x) || why.includes(d.paramNames[k]));
+      if (bad.some((b) => b)) {
+        const slots = new Set<number>();
+        node.params.forEach((p, k) => {
+          if (bad[k]) collectSlots((p as { ir: IR }).ir, slots);
+        });
+        start = [...new Set([...slots].map((s) => this.model.owner[s]).filter((o) => o >= 0))];
+      }
+    }
+    const stack = start;
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const p = this.model.nodes[id];
+      if (p.kind === 'deterministic') stack.push(...p.parents);
+      else if (this.defaulted.has(id)) out.push(p);
+    }
+    return out.sort((a, b) => a.id - b.id).slice(0, 3);
+  }
+
+  private valueText(node: StochasticNode): string {
+    const v = this.v;
+    return node.slots.length === 1 ? `${v[node.slots[0]]}` : `[${Array.from(node.slots, (s) => v[s]).join(', ')}]`;
+  }
+
   private nodeError(node: StochasticNode, message: string, hint: string): Lmer2JagsError {
     return modelError(message, this.model.path, this.model.text, node.loc, hint);
   }
@@ -157,7 +210,15 @@ export class Chain {
       const ps = node.params.map((p) => evaluator((p as { ir: IR }).ir)(v));
       const [a, b, c] = [ps[0], ps[1] ?? NaN, ps[2] ?? NaN];
       const why = dist.check(a, b, c);
-      if (why) throw this.nodeError(node, `cannot initialise ${node.label}: ${why}${this.paramText(node)}`, 'give it an initial value, or initial values for its parents, in the inits file');
+      if (why) {
+        const blamed = this.defaultedAncestors(node);
+        const because = blamed.length > 0 ? `; ${blamed.map((b) => `${b.label} = ${this.valueText(b)}`).join(', ')} ${blamed.length === 1 ? 'was' : 'were'} given the default initial value` : '';
+        throw this.nodeError(
+          node,
+          `cannot initialise ${node.label}: ${why}${this.paramText(node)}${because}`,
+          blamed.length > 0 ? `give ${blamed.map((b) => b.label).join(', ')} an initial value in the inits file` : `give ${node.label} an initial value in the inits file, or correct the parameters of its distribution`,
+        );
+      }
       let x = dist.typical(a, b, c);
       if (node.bounds) {
         const lo = node.bounds.lower ? evaluator(node.bounds.lower)(v) : -Infinity;

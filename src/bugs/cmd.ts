@@ -22,10 +22,10 @@ export interface CmdLoc {
 export type MonitorRange = readonly { readonly lo: number; readonly hi: number }[];
 
 export type Command =
-  | { readonly kind: 'model'; readonly file: string; readonly loc: CmdLoc }
-  | { readonly kind: 'data'; readonly file: string; readonly loc: CmdLoc }
+  | { readonly kind: 'model'; readonly file: string; readonly fileLoc: CmdLoc; readonly loc: CmdLoc }
+  | { readonly kind: 'data'; readonly file: string; readonly fileLoc: CmdLoc; readonly loc: CmdLoc }
   | { readonly kind: 'compile'; readonly nchains: number; readonly loc: CmdLoc }
-  | { readonly kind: 'inits'; readonly file: string; readonly chain: number; readonly loc: CmdLoc }
+  | { readonly kind: 'inits'; readonly file: string; readonly fileLoc: CmdLoc; readonly chain: number; readonly loc: CmdLoc }
   | { readonly kind: 'initialize'; readonly loc: CmdLoc }
   | { readonly kind: 'update'; readonly n: number; readonly adapt: boolean; readonly loc: CmdLoc }
   | { readonly kind: 'monitor'; readonly name: string; readonly range: MonitorRange | null; readonly thin: number; readonly loc: CmdLoc }
@@ -57,7 +57,7 @@ class LineParser {
   error(message: string, column: number, hint?: string): Lmer2JagsError {
     return new Lmer2JagsError(message, {
       location: { kind: 'file', path: this.path, line: this.line, column, lineText: this.lineText },
-      ...(hint !== undefined ? { hint } : {}),
+      hint: hint ?? (EXAMPLES[this.tokens[0]?.text ?? ''] !== undefined ? `the command reads, e.g.: ${EXAMPLES[this.tokens[0].text]}` : COMMAND_HINT),
     });
   }
 
@@ -77,7 +77,7 @@ class LineParser {
 
   next(what: string): Token {
     const t = this.tokens[this.pos];
-    if (!t) throw this.error(`${what} is missing`, this.endColumn());
+    if (!t) throw this.error(`${what} is missing`, this.endColumn(), `complete the command, e.g. ${EXAMPLES[this.tokens[0]?.text ?? ''] ?? COMMAND_EXAMPLES}`);
     this.pos++;
     return t;
   }
@@ -103,17 +103,17 @@ class LineParser {
     return t !== undefined && t.kind === 'punct' && t.text === p;
   }
 
-  file(what: string): string {
+  file(what: string): { file: string; fileLoc: CmdLoc } {
     const t = this.next(what);
     if (t.kind === 'punct') throw this.error(`expected ${what}, found '${t.text}'`, t.column, 'write the file name in quotes, e.g. "model.jags"');
-    return t.text;
+    return { file: t.text, fileLoc: { line: this.line, column: t.column } };
   }
 
   integer(what: string, min: number): number {
     const t = this.next(what);
     const n = Number(t.text);
     if (t.kind !== 'word' || !/^\d+$/.test(t.text) || !Number.isSafeInteger(n) || n < min) {
-      throw this.error(`${what} must be a whole number of at least ${min}, found '${t.text}'`, t.column);
+      throw this.error(`${what} must be a whole number of at least ${min}, found '${t.text}'`, t.column, `write a number of at least ${min} without sign or decimals, e.g. ${EXAMPLES[this.tokens[0]?.text ?? ''] ?? 'update 1000'}`);
     }
     return n;
   }
@@ -150,7 +150,7 @@ class LineParser {
     if (!o) return dflt;
     const n = Number(o.value.text);
     if (o.value.kind !== 'word' || !/^\d+$/.test(o.value.text) || n < min || !Number.isSafeInteger(n)) {
-      throw this.error(`${name}(…) needs a whole number of at least ${min}, found '${o.value.text}'`, o.value.column);
+      throw this.error(`${name}(…) needs a whole number of at least ${min}, found '${o.value.text}'`, o.value.column, `e.g. ${name}(${Math.max(min, 2)})`);
     }
     return n;
   }
@@ -188,6 +188,22 @@ function tokenize(lineText: string, path: string, line: number): Token[] {
   return tokens;
 }
 
+/** What each command looks like, for hints. */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  model: 'model in "model.jags"',
+  data: 'data in "data.R"',
+  compile: 'compile, nchains(4)',
+  parameters: 'parameters in "inits1.R", chain(1)',
+  inits: 'inits in "inits1.R", chain(1)',
+  update: 'update 1000',
+  adapt: 'adapt 1000',
+  monitor: 'monitor b, thin(2)',
+  coda: 'coda *, stem(CODA)',
+  load: 'load glm',
+};
+const COMMAND_EXAMPLES = Object.values(EXAMPLES).slice(0, 6).join(' | ');
+const COMMAND_HINT = `each line of the script is one JAGS command, e.g. ${Object.values(EXAMPLES).join(' | ')}`;
+
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   samplers: 'the bundled engine does not list samplers',
   cd: 'run the command from the folder that holds the files',
@@ -217,7 +233,7 @@ export function parseCommands(text: string, path: string): Command[] {
         const t = p.word("'in'");
         if (t.text === 'clear') throw p.error("'model clear' is not supported by the bundled engine", t.column, UNSUPPORTED.clear);
         if (t.text !== 'in') throw p.error(`expected 'in' after 'model', found '${t.text}'`, t.column);
-        out.push({ kind: 'model', file: p.file('the model file name'), loc });
+        out.push({ kind: 'model', ...p.file('the model file name'), loc });
         p.end();
         break;
       }
@@ -226,7 +242,7 @@ export function parseCommands(text: string, path: string): Command[] {
         if (t.text === 'to') throw p.error("'data to' is not supported by the bundled engine", head.column, 'run real JAGS (--engine jags) to dump data');
         if (t.text === 'clear') throw p.error("'data clear' is not supported by the bundled engine", t.column, UNSUPPORTED.clear);
         if (t.text !== 'in') throw p.error(`expected 'in' after 'data', found '${t.text}'`, t.column);
-        out.push({ kind: 'data', file: p.file('the data file name'), loc });
+        out.push({ kind: 'data', ...p.file('the data file name'), loc });
         p.end();
         break;
       }
@@ -242,7 +258,7 @@ export function parseCommands(text: string, path: string): Command[] {
         if (t.text !== 'in') throw p.error(`expected 'in' after '${head.text}', found '${t.text}'`, t.column);
         const file = p.file('the initial values file name');
         const opts = p.options(['chain']);
-        out.push({ kind: 'inits', file, chain: p.optInt(opts, 'chain', 1, 1), loc });
+        out.push({ kind: 'inits', ...file, chain: p.optInt(opts, 'chain', 1, 1), loc });
         break;
       }
       case 'initialize':
@@ -325,4 +341,23 @@ function parseRange(p: LineParser): MonitorRange {
   }
   p.punct(']');
   return out;
+}
+
+/**
+ * The stem of the CODA files a command script writes for all its monitors: that of its first
+ * `coda *` command (else its first `coda` command), `CODA` by default. Tolerant: it reads only
+ * the coda lines, so it also serves scripts written for real JAGS that the bundled engine
+ * would refuse.
+ */
+export function codaStem(text: string): string {
+  let first: string | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const m = /^coda\s+(\*|[A-Za-z.][\w.]*)\s*(?:,\s*stem\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\))?/.exec(line);
+    if (!m) continue;
+    const stem = m[2] ?? m[3] ?? m[4] ?? 'CODA';
+    if (m[1] === '*') return stem;
+    first ??= stem;
+  }
+  return first ?? 'CODA';
 }

@@ -143,6 +143,19 @@ interface VarDraft {
   firstLoc: Loc;
 }
 
+/** Distributions of JAGS 4.3.1 (modules bugs, mix, msm) that the bundled engine lacks. */
+const JAGS_ONLY_DISTRIBUTIONS: ReadonlySet<string> = new Set([
+  'dbetabin', 'dchisqr', 'ddexp', 'ddirch', 'df', 'dggamma', 'dhyper', 'dinterval', 'dlogis', 'dmnorm.vcov',
+  'dmstate', 'dmt', 'dmulti', 'dnchisqr', 'dnegbin', 'dnormmix', 'dnt', 'dpar', 'dround', 'dsum', 'dweib',
+]);
+
+/** Functions of JAGS 4.3.1 that the bundled engine lacks (with the d/p/q density functions). */
+const JAGS_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
+  'logdet', 'rank', 'sort', 'order', 'interp.lin', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctanh',
+  'cosh', 'sinh', 'tanh', 'dim', 'mexp', 'ncol', 'nrow', 'rep',
+  ...['norm', 'gamma', 'beta', 'pois', 'bin', 't', 'exp', 'lnorm', 'unif', 'bern'].flatMap((d) => [`d${d}`, `p${d}`, `q${d}`]),
+]);
+
 export function compileModel(file: ModelFile, text: string, path: string, data: RDumpData): CompiledModel {
   return new Compiler(file, text, path, data).run();
 }
@@ -168,7 +181,7 @@ class Compiler {
   ) {}
 
   private err(message: string, loc: Loc, hint?: string): Lmer2JagsError {
-    return modelError(message, this.path, this.text, loc, hint);
+    return modelError(message, this.path, this.text, loc, hint ?? 'correct the model file here (the bundled engine reads the BUGS language as JAGS 4.3.1 does)');
   }
 
   run(): CompiledModel {
@@ -271,7 +284,7 @@ class Compiler {
       );
     }
     const x = (v.ir as { v: number }).v;
-    if (!Number.isInteger(x)) throw this.err(`${what} must be a whole number, got ${x}`, (e as { loc: Loc }).loc);
+    if (!Number.isInteger(x)) throw this.err(`${what} must be a whole number, got ${x}`, (e as { loc: Loc }).loc, 'indices and loop bounds count elements: use whole numbers (integers in the data, e.g. 3L)');
     return x;
   }
 
@@ -371,7 +384,7 @@ class Compiler {
         const dims = existing.dim.length === 0 ? [1] : existing.dim;
         const used = d.dim ?? [];
         if (used.length > 0 && (used.length !== dims.length || used.some((x, k) => x > dims[k]))) {
-          throw this.err(`${d.name} is indexed up to [${used.join(', ')}] but the data give it extents [${existing.dim.join(', ') || '1'}]`, d.firstLoc);
+          throw this.err(`${d.name} is indexed up to [${used.join(', ')}] but the data give it extents [${existing.dim.join(', ') || '1'}]`, d.firstLoc, `make the data of ${d.name} as large as the model uses it, or correct the loop ranges`);
         }
         continue;
       }
@@ -398,7 +411,7 @@ class Compiler {
       let off = 0;
       let stride = 1;
       for (let k = 0; k < ranges.length; k++) {
-        if (idx[k] > dims[k]) throw this.err(`index ${idx[k]} of ${v.name} is out of range (extent ${dims[k]})`, inst.rel.lhs.loc);
+        if (idx[k] > dims[k]) throw this.err(`index ${idx[k]} of ${v.name} is out of range (extent ${dims[k]})`, inst.rel.lhs.loc, `${v.name} has extents [${dims.join(', ')}]${v.isData ? ' in the data' : ''}: check the loop range`);
         off += (idx[k] - 1) * stride;
         stride *= dims[k];
       }
@@ -517,14 +530,14 @@ class Compiler {
       return { kind: 'scalar', ir: agg(fn, arrs) };
     }
     if (ARRAY_FUNCTIONS.has(fn)) return this.compileArrayFunction(fn, fnLoc, vals, loc);
-    if (lookupDist(fn)) throw this.err(`${fn} is a distribution, not a function`, fnLoc, 'distributions go on the right of ~');
     const known = [...SCALAR_FUNCTIONS.keys(), ...AGGREGATES.keys(), ...ARRAY_FUNCTIONS];
+    const supported = `the bundled engine supports ${known.filter((k) => !k.startsWith('%')).join(', ')}, %*% and ^`;
+    if (JAGS_ONLY_FUNCTIONS.has(fn)) {
+      throw this.err(`the function '${fn}' is not supported by the bundled engine`, fnLoc, `${supported}; run real JAGS (--engine jags) for ${fn}`);
+    }
+    if (lookupDist(fn)) throw this.err(`${fn} is a distribution, not a function`, fnLoc, 'distributions go on the right of ~');
     const near = nearNames(fn, known);
-    throw this.err(
-      `unknown function '${fn}'`,
-      fnLoc,
-      near.length > 0 ? `did you mean ${near.join(', ')}? ` : `the bundled engine supports ${known.filter((k) => !k.startsWith('%')).join(', ')}, %*% and ^`,
-    );
+    throw this.err(`unknown function '${fn}'`, fnLoc, near.length > 0 ? `did you mean ${near.join(', ')}?` : supported);
   }
 
   /** inverse(A), t(A), A %*% B: evaluated by a hidden deterministic node. */
@@ -616,11 +629,11 @@ class Compiler {
       if (this.pass === 1 && this.definedNames.has(e.name)) {
         throw this.err(`${e.name} is a node of the model, not data`, e.loc, 'loop bounds and indices must be computable from the data: stochastic indices are not supported by the bundled engine');
       }
-      const near = nearNames(e.name, [...this.vars.keys(), ...this.definedNames, ...env.keys()]);
+      const near = nearNames(e.name, [...new Set([...this.vars.keys(), ...this.definedNames, ...env.keys()])]);
       throw this.err(
         `unknown variable '${e.name}': it is neither data nor defined in the model`,
         e.loc,
-        near.length > 0 ? `did you mean ${near.join(', ')}?` : 'add it to the data file or define it with ~ or <-',
+        `${near.length > 0 ? `did you mean ${near.join(', ')}? Otherwise a` : 'A'}dd ${e.name} to the data file, or define it with ~ or <-`,
       );
     }
     if (v.isData) this.usedData.add(v.name);
@@ -633,7 +646,11 @@ class Compiler {
     }
     const eff = dims.length === 0 ? [1] : dims;
     if (e.indices.length !== eff.length) {
-      throw this.err(`${v.name} has ${eff.length} dimension${eff.length === 1 ? '' : 's'} but is given ${e.indices.length} ind${e.indices.length === 1 ? 'ex' : 'ices'}`, e.loc);
+      throw this.err(
+        `${v.name} has ${eff.length} dimension${eff.length === 1 ? '' : 's'} but is given ${e.indices.length} ind${e.indices.length === 1 ? 'ex' : 'ices'}`,
+        e.loc,
+        `${v.name} has extents [${eff.join(', ')}]${v.isData ? ' in the data' : ''}: give ${eff.length === 1 ? 'one index' : `${eff.length} indices`}, e.g. ${v.name}[${eff.map((_, k) => (k === 0 ? 'i' : `${k}`)).join(', ')}]${v.isData ? ', or correct the .Dim of the data' : ''}`,
+      );
     }
     const ranges: { lo: number; hi: number; single: boolean }[] = e.indices.map((idx, k) => {
       if (idx === null) return { lo: 1, hi: eff[k], single: false };
@@ -760,11 +777,15 @@ class Compiler {
   private stochasticNode(id: number, rel: StochasticRelation, inst: Instance, slots: Int32Array, label: string, v: Variable): StochasticNode {
     const dist = lookupDist(rel.dist);
     if (!dist) {
+      const supported = `the bundled engine supports ${DIST_NAMES.join(', ')}`;
+      if (JAGS_ONLY_DISTRIBUTIONS.has(rel.dist)) {
+        throw this.err(`the distribution '${rel.dist}' is not supported by the bundled engine`, rel.distLoc, `${supported}; run real JAGS (--engine jags) for ${rel.dist}`);
+      }
       const near = nearNames(rel.dist, DIST_NAMES);
       throw this.err(
-        `unknown or unsupported distribution '${rel.dist}'`,
+        `unknown distribution '${rel.dist}'`,
         rel.distLoc,
-        near.length > 0 ? `did you mean ${near.join(', ')}? The bundled engine supports ${DIST_NAMES.join(', ')}` : `the bundled engine supports ${DIST_NAMES.join(', ')}; run real JAGS (--engine jags) for others`,
+        near.length > 0 ? `did you mean ${near.join(', ')}? ${supported}` : `${supported}; run real JAGS (--engine jags) for others`,
       );
     }
     const vals = rel.args.map((a) => this.compileExpr(a, inst.env));
@@ -913,8 +934,20 @@ class Compiler {
       }
     }
     if (order.length < n) {
-      const stuck = this.nodes.find((node) => indeg[node.id] > 0)!;
-      throw this.err(`the model has a directed cycle through ${stuck.label}`, stuck.loc, 'a node cannot depend on itself, directly or through other nodes');
+      // Nodes left over lie on a cycle or downstream of one; walking up through left-over
+      // parents from any of them must come back to a node already seen: that is a cycle.
+      let id = this.nodes.find((node) => indeg[node.id] > 0)!.id;
+      const path: number[] = [];
+      const at = new Map<number, number>();
+      while (!at.has(id)) {
+        at.set(id, path.length);
+        path.push(id);
+        id = [...this.nodes[id].parents].find((p) => indeg[p] > 0)!;
+      }
+      const cycle = path.slice(at.get(id)!).reverse();
+      const first = this.nodes[cycle[0]];
+      const names = [...cycle, cycle[0]].map((c) => this.nodes[c].label).join(' -> ');
+      throw this.err(`the model has a directed cycle: ${names}`, first.loc, 'a node cannot depend on itself, directly or through other nodes: break the loop');
     }
     const position = new Int32Array(n);
     order.forEach((id, k) => (position[id] = k));

@@ -346,7 +346,10 @@ function analyse(
     }
     const forms = mean.elems.map((e) => lin.affine(e));
     if (forms.some((f) => f === null)) {
-      for (const e of mean.elems) removeVars(lin.varsOf(e, new Set()));
+      // Only the variables of the elements that are not affine leave the block.
+      mean.elems.forEach((e, i) => {
+        if (forms[i] === null) removeVars(lin.varsOf(e, new Set()));
+      });
       continue;
     }
     const q = node.slots.length;

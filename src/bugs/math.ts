@@ -268,8 +268,9 @@ function tailInterval(rng: Rng, a: number, b: number): number {
       if (z >= a && z <= b) return z;
     }
   }
-  // Robert's optimal exponential rate for the tail beyond a.
-  const alpha = (a + Math.sqrt(a * a + 4)) / 2;
+  // Robert's optimal exponential rate for the tail beyond a, (a + √(a² + 4)) / 2, written so
+  // that a² cannot overflow (beyond 1e8 it is a + 1/a to double precision).
+  const alpha = a < 1e8 ? (a + Math.sqrt(a * a + 4)) / 2 : a + 1 / a;
   // When the interval is short compared with the exponential's scale, the uniform does better.
   const uniformBetter = b - a < 1 / alpha && Number.isFinite(b);
   if (uniformBetter) {

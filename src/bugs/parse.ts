@@ -52,8 +52,37 @@ export function parseModel(text: string, path: string): ModelFile {
   }
 }
 
-function describe(found: string | null): string {
+/** The innermost ( or [ still open at `offset` (comments skipped), or null. */
+function unclosedBracket(text: string, offset: number): { char: string; line: number; column: number } | null {
+  const stack: { char: string; at: number }[] = [];
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < offset && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? offset : end + 1;
+    } else if (c === '(' || c === '[' || c === '{') stack.push({ char: c, at: i });
+    else if (c === ')' || c === ']' || c === '}') {
+      const want = c === ')' ? '(' : c === ']' ? '[' : '{';
+      // Pop to the matching opener (a missing closer inside is reported for the inner one).
+      while (stack.length > 0 && stack[stack.length - 1].char !== want) stack.pop();
+      stack.pop();
+    }
+  }
+  const top = stack[stack.length - 1];
+  if (!top) return null;
+  const before = text.slice(0, top.at);
+  const line = before.split('\n').length;
+  return { char: top.char, line, column: top.at - before.lastIndexOf('\n') };
+}
+
+function describe(found: string | null, text?: string, offset?: number): string {
   if (found === null) return 'end of file';
+  if (text !== undefined && offset !== undefined && /[A-Za-z.]/.test(found)) {
+    const word = /^[A-Za-z.][A-Za-z0-9._]*/.exec(text.slice(offset));
+    if (word) return `'${word[0]}'`;
+  }
   if (found === '\n' || found === '\r') return 'end of line';
   if (/\s/.test(found)) return 'white space';
   return `'${found}'`;
@@ -66,6 +95,21 @@ function syntaxError(text: string, path: string, e: PeggySyntaxError): Lmer2Jags
   const before = text.slice(0, offset);
   const opens = (before.match(/\{/g) ?? []).length - (before.match(/\}/g) ?? []).length;
 
+  const open = unclosedBracket(text, offset);
+  if (open && open.char === '{' && found === null) {
+    return modelError('unexpected end of file: a { is not closed', path, text, at, `the '{' at line ${open.line}, column ${open.column} is not closed: add '}'`);
+  }
+  const mismatched = open !== null && open.char !== '{' && (found === ')' || found === ']') && found !== (open.char === '(' ? ')' : ']');
+  if (open && open.char !== '{' && (mismatched || open.line < line || found === null || found === '}' || found === ';')) {
+    const close = open.char === '(' ? ')' : ']';
+    return modelError(
+      `unexpected ${describe(found, text, offset)}: ${open.char === '(' ? 'a parenthesis' : 'a bracket'} is not closed`,
+      path,
+      text,
+      at,
+      `the '${open.char}' at line ${open.line}, column ${open.column} is not closed: add '${close}'`,
+    );
+  }
   if (!/\bmodel\s*\{/.test(text)) {
     return modelError('the file has no model block', path, text, at, 'a BUGS model file reads: model { relations }');
   }
@@ -82,7 +126,7 @@ function syntaxError(text: string, path: string, e: PeggySyntaxError): Lmer2Jags
   }
   if (found === '~' || (found === '<' && text.startsWith('<-', offset))) {
     return modelError(
-      `unexpected ${describe(found)}: the left-hand side of a relation must be a variable, e.g. y[i] or mu`,
+      `unexpected ${describe(found, text, offset)}: the left-hand side of a relation must be a variable, e.g. y[i] or mu`,
       path,
       text,
       at,
@@ -91,7 +135,7 @@ function syntaxError(text: string, path: string, e: PeggySyntaxError): Lmer2Jags
   }
   if (found !== null && /[A-Za-z.]/.test(found) && expected.has("'~'")) {
     return modelError(
-      `unexpected ${describe(found)}: a relation needs ~ or <- after its left-hand side`,
+      `unexpected ${describe(found, text, offset)}: a relation needs ~ or <- after its left-hand side`,
       path,
       text,
       at,
@@ -100,7 +144,7 @@ function syntaxError(text: string, path: string, e: PeggySyntaxError): Lmer2Jags
   }
   const list = [...expected].slice(0, 8);
   return modelError(
-    `unexpected ${describe(found)}`,
+    `unexpected ${describe(found, text, offset)}`,
     path,
     text,
     at,

@@ -9,13 +9,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { type CodaOutput, type CodaNodeDraws, iterationRange, writeCoda } from '../jags/coda.js';
+import { type CodaOutput, type CodaNodeDraws, formatCoda, iterationRange } from '../jags/coda.js';
+import { fileErrorHint, tempNameFor } from '../util/atomic-write.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
-import { type CodaSnapshot, ScriptRunner } from './script.js';
+import type { CodaSnapshot } from './script.js';
 
 export interface BundledEngineOptions {
   readonly seed?: number;
@@ -27,6 +28,8 @@ export interface BundledEngineOptions {
   readonly samplers?: PlanOptions;
   /** Where warnings go (default: stderr unless quiet). */
   readonly onWarning?: (message: string) => void;
+  /** Aborting it stops the run (the threads are terminated, no CODA file is written). */
+  readonly signal?: AbortSignal;
 }
 
 /** What a worker is given. */
@@ -85,8 +88,8 @@ function totalIterations(commands: readonly Command[], nchains: number): number 
   return n * nchains;
 }
 
-/** Merges the snapshots of one coda command from all runners and writes the files. */
-export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], nchains: number): string[] {
+/** Merges the snapshots of one coda command from all runners into the CODA output. */
+export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: number): CodaOutput {
   const first = snaps[0];
   const names: string[] = [];
   const chains: Map<string, CodaNodeDraws>[] = Array.from({ length: nchains }, () => new Map());
@@ -110,13 +113,69 @@ export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], 
       }
     });
   });
-  const coda: CodaOutput = { names, chains };
-  return writeCoda(join(dir, first.stem), coda);
+  return { names, chains };
+}
+
+/**
+ * Writes the CODA files of every coda command of a run, whole or not at all: all files go to
+ * temporary names first and are renamed over the targets only once every one is written, so
+ * an interruption or a full disk leaves the files of an earlier run as they were. Chain files
+ * of an earlier run with more chains (same stem) are removed, since they would no longer
+ * match the index. Returns the paths written.
+ */
+export function writeCodaFiles(dir: string, outputs: readonly { stem: string; coda: CodaOutput }[]): string[] {
+  const planned: { path: string; text: string }[] = [];
+  for (const { stem, coda } of outputs) {
+    if (coda.chains.length === 0) continue;
+    const { index, chains } = formatCoda(coda);
+    const base = join(dir, stem);
+    const add = (path: string, text: string) => {
+      const at = planned.findIndex((p) => p.path === path);
+      if (at >= 0) planned.splice(at, 1);
+      planned.push({ path, text });
+    };
+    add(`${base}index.txt`, index);
+    chains.forEach((text, k) => add(`${base}chain${k + 1}.txt`, text));
+  }
+  const temps: string[] = [];
+  try {
+    // A target that cannot be replaced by a rename (a folder) must fail before anything moves.
+    for (const p of planned) {
+      if (existsSync(p.path) && statSync(p.path).isDirectory()) {
+        throw Object.assign(new Error(`${p.path} is a folder`), { code: 'EISDIR', path: p.path });
+      }
+    }
+    for (const p of planned) {
+      const tmp = tempNameFor(p.path);
+      temps.push(tmp);
+      writeFileSync(tmp, p.text);
+    }
+  } catch (e) {
+    for (const t of temps) rmSync(t, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const path = temps.length > 0 ? planned[temps.length - 1].path : ((e as { path?: string }).path ?? dir);
+    throw new Lmer2JagsError(`cannot write the CODA file ${path}: ${(e as Error).message}; no CODA file was changed`, {
+      location: { kind: 'file', path },
+      hint: fileErrorHint(code),
+      cause: e,
+    });
+  }
+  planned.forEach((p, i) => renameSync(temps[i], p.path));
+  for (const { stem, coda } of outputs) {
+    for (let k = coda.chains.length + 1; ; k++) {
+      const stale = join(dir, `${stem}chain${k}.txt`);
+      if (!existsSync(stale)) break;
+      rmSync(stale, { force: true });
+    }
+  }
+  return planned.map((p) => p.path);
 }
 
 /**
  * Runs DIR/run.cmd with the bundled engine and writes the CODA files named by its `coda`
- * commands into DIR. Bad files throw Lmer2JagsError (exit code 2) with file:line:column.
+ * commands into DIR. Bad files throw Lmer2JagsError (exit code 2) with file:line:column; an
+ * abort (options.signal, e.g. Ctrl-C) stops the threads and throws Lmer2JagsError with exit
+ * code 130, leaving DIR's CODA files as they were.
  */
 export async function runBundledEngine(
   dir: string,
@@ -128,10 +187,14 @@ export async function runBundledEngine(
     cmdText = readFileSync(cmdPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Lmer2JagsError(`cannot read the command script ${cmdPath}${code ? ` (${code})` : ''}`, {
-      location: { kind: 'file', path: cmdPath },
-      hint: code === 'ENOENT' ? 'run `lmer2jags convert` first, or point at the folder that holds run.cmd' : 'check the file permissions',
-    });
+    const noDir = code === 'ENOENT' && !existsSync(dir);
+    throw new Lmer2JagsError(
+      noDir ? `the folder ${dir} does not exist` : `cannot read the command script ${cmdPath}${code === 'ENOENT' ? ': it does not exist' : code ? ` (${code})` : ''}`,
+      {
+        location: { kind: 'file', path: noDir ? dir : cmdPath },
+        hint: code === 'ENOENT' ? 'run `lmer2jags convert ... --out DIR` first, or point at the folder that holds run.cmd' : 'check the file permissions',
+      },
+    );
   }
   const commands = parseCommands(cmdText, cmdPath);
   const compile = commands.find((c): c is Extract<Command, { kind: 'compile' }> => c.kind === 'compile');
@@ -151,41 +214,36 @@ export async function runBundledEngine(
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
     throw new Lmer2JagsError(`the seed must be a whole number, got ${options.seed}`, { hint: 'e.g. --seed 1' });
   }
+  if (options.threads !== undefined && !(Number.isSafeInteger(options.threads) && options.threads >= 1)) {
+    throw new Lmer2JagsError(`the number of threads must be a whole number of at least 1, got ${options.threads}`, { hint: 'e.g. --threads 4' });
+  }
   const fallbackSeed = Math.floor(Math.random() * 2 ** 31);
   let done = 0;
   const progress = (delta: number) => {
     done += delta;
     options.onProgress?.(Math.min(done, total), total);
   };
+  // Chains run in worker threads (also with one thread, so that the main thread stays free to
+  // report progress and to stop cleanly on an interruption).
   const threads = Math.max(1, Math.min(nchains, options.threads ?? availableParallelism()));
-
-  if (threads === 1) {
-    const runner = new ScriptRunner(dir, cmdPath, cmdText, null, {
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      fallbackSeed,
-      ...(options.samplers !== undefined ? { plan: options.samplers } : {}),
-      onCoda: (snap) => writeCodaSnapshots(dir, [snap], nchains),
-      onProgress: progress,
-      onWarning,
-    });
-    runner.run(commands);
-    options.onProgress?.(total, total);
-    return;
-  }
-
   const shares: number[][] = Array.from({ length: threads }, () => []);
   for (let k = 0; k < nchains; k++) shares[k % threads].push(k);
   const pending = new Map<number, CodaSnapshot[]>();
+  const outputs: { index: number; stem: string; coda: CodaOutput }[] = [];
   const workers: Worker[] = [];
+  const signal = options.signal;
+  if (signal?.aborted) throw interrupted(0, total);
   await new Promise<void>((resolve, reject) => {
     let finished = 0;
     let failed = false;
     const fail = (e: Error) => {
       if (failed) return;
       failed = true;
-      for (const w of workers) void w.terminate();
-      reject(e);
+      signal?.removeEventListener('abort', onAbort);
+      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => reject(e));
     };
+    const onAbort = () => fail(interrupted(done, total));
+    signal?.addEventListener('abort', onAbort, { once: true });
     for (const mine of shares) {
       const input: WorkerInput = {
         dir,
@@ -213,14 +271,17 @@ export async function runBundledEngine(
               list.push(msg.snap);
               pending.set(msg.snap.index, list);
               if (list.length === shares.length) {
-                writeCodaSnapshots(dir, list, nchains);
+                outputs.push({ index: msg.snap.index, stem: msg.snap.stem, coda: mergeCodaSnapshots(list, nchains) });
                 pending.delete(msg.snap.index);
               }
               break;
             }
             case 'done':
               finished++;
-              if (finished === shares.length) resolve();
+              if (finished === shares.length) {
+                signal?.removeEventListener('abort', onAbort);
+                resolve();
+              }
               break;
             case 'error':
               fail(deserializeError(msg.error));
@@ -236,5 +297,15 @@ export async function runBundledEngine(
       });
     }
   });
+  outputs.sort((a, b) => a.index - b.index);
+  writeCodaFiles(dir, outputs);
   options.onProgress?.(total, total);
+}
+
+/** The error for an interrupted run (exit code 130, as a shell reports Ctrl-C). */
+function interrupted(done: number, total: number): Lmer2JagsError {
+  return new Lmer2JagsError(`interrupted: sampling stopped after ${done} of ${total} chain iterations; no CODA files were written`, {
+    hint: 'CODA files of an earlier run in this folder are unchanged; run the command again to sample',
+    exitCode: 130,
+  });
 }

@@ -5,8 +5,8 @@
  * thread (all chains) and each worker thread (its share of the chains): chain k always draws
  * from random stream k of the seed, so the draws do not depend on how chains are spread.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Lmer2JagsError, nearNames } from '../errors.js';
 import { type RDumpData, readRDump } from '../data/rdump.js';
 import { Rng } from '../mcmc/rng.js';
@@ -14,8 +14,9 @@ import type { ModelFile } from './ast.js';
 import { type PlanOptions, type SamplerPlan, planSamplers } from './assign.js';
 import { Chain } from './chain.js';
 import type { Command, CmdLoc } from './cmd.js';
-import { type CompiledModel, compileModel, elementName } from './compile.js';
+import { type CompiledModel, type StochasticNode, compileModel, elementName } from './compile.js';
 import { parseModel } from './parse.js';
+import type { Sampler } from './samplers/sampler.js';
 
 /** RNG names JAGS 4.3.1 accepts in inits files. */
 export const RNG_NAMES: readonly string[] = [
@@ -133,7 +134,19 @@ export class ScriptRunner {
       return { path, text: readFileSync(path, 'utf8') };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw this.error(`cannot read the ${what} ${file}${code ? ` (${code})` : ''}`, loc, code === 'ENOENT' ? `no such file in ${this.dir}` : 'check the file permissions');
+      let hint = 'check the file permissions';
+      if (code === 'ENOENT') {
+        let entries: string[] = [];
+        try {
+          entries = readdirSync(dirname(path));
+        } catch {
+          entries = [];
+        }
+        const near = nearNames(basename(file), entries);
+        hint = `there is no ${basename(file)} in ${dirname(path)}${near.length > 0 ? `: did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`;
+      } else if (code === 'EISDIR') hint = `${file} is a folder: name the file`;
+      const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(err));
+      throw this.error(`cannot read the ${what} ${file}: ${why}`, loc, hint);
     }
   }
 
@@ -155,13 +168,14 @@ export class ScriptRunner {
   private execute(c: Command): void {
     switch (c.kind) {
       case 'model': {
-        const f = this.readFile(c.file, c.loc, 'model file');
+        const f = this.readFile(c.file, c.fileLoc, 'model file');
         this.modelFile = { ast: parseModel(f.text, f.path), text: f.text, path: f.path };
         return;
       }
       case 'data': {
-        const f = this.readFile(c.file, c.loc, 'data file');
+        const f = this.readFile(c.file, c.fileLoc, 'data file');
         const d = readRDump(f.text, f.path);
+        checkFinite(d, f.path, f.text, 'data');
         const merged = new Map(this.data);
         for (const [k, v] of d) merged.set(k, v);
         this.data = merged;
@@ -178,11 +192,14 @@ export class ScriptRunner {
       }
       case 'inits': {
         if (!this.compiled) throw this.error('initial values before the model is compiled', c.loc, 'put  compile  before  parameters in');
-        if (c.chain > this.nchains) throw this.error(`chain ${c.chain} does not exist: the model was compiled with ${this.nchains} chain${this.nchains === 1 ? '' : 's'}`, c.loc);
+        if (c.chain > this.nchains) {
+          throw this.error(`chain ${c.chain} does not exist: the model was compiled with ${this.nchains} chain${this.nchains === 1 ? '' : 's'}`, c.loc, `compile with nchains(${c.chain}) or more, or give the inits of chains 1 to ${this.nchains}`);
+        }
         if (this.chains.length > 0) throw this.error('initial values after initialize', c.loc, 'give  parameters in  before  initialize');
-        const f = this.readFile(c.file, c.loc, 'initial values file');
+        const f = this.readFile(c.file, c.fileLoc, 'initial values file');
         const data = readRDump(f.text, f.path);
         checkRng(data, f.path, f.text);
+        checkFinite(data, f.path, f.text, 'initial values');
         this.inits.set(c.chain - 1, { data, path: f.path, text: f.text });
         return;
       }
@@ -221,7 +238,7 @@ export class ScriptRunner {
 
   private initialize(loc: CmdLoc): void {
     if (!this.compiled) throw this.error('initialize before the model is compiled', loc, 'put  compile  before  initialize');
-    if (this.chains.length > 0) throw this.error('the model is already initialised', loc);
+    if (this.chains.length > 0) throw this.error('the model is already initialised', loc, 'initialize once per script');
     const model = this.compiled;
     this.plan = planSamplers(model, this.options.plan);
     for (const k of this.myChains()) {
@@ -240,7 +257,7 @@ export class ScriptRunner {
 
   private update(n: number, adapt: boolean, loc: CmdLoc): void {
     this.requireInitialized(loc, adapt ? 'adapt' : 'update');
-    const adaptive = this.chains.some((c) => c.samplers.some((s) => s.kind === 'Slice' || s.kind === 'DiscreteSlice' || s.kind === 'Interweave'));
+    const adaptive = this.chains.some((c) => c.samplers.some((s) => jagsWouldAdapt(this.compiled!, s)));
     if (adapt && (this.adaptationDone || !adaptive)) {
       // JAGS skips adaptation when no sampler adapts (and iterations do not advance).
       this.adaptationDone = true;
@@ -285,9 +302,9 @@ export class ScriptRunner {
     let elements = Array.from({ length: variable.length }, (_, i) => i);
     if (c.range) {
       const dims = variable.dim.length === 0 ? [1] : variable.dim;
-      if (c.range.length !== dims.length) throw this.error(`${c.name} has ${dims.length} dimension${dims.length === 1 ? '' : 's'}`, c.loc);
+      if (c.range.length !== dims.length) throw this.error(`${c.name} has ${dims.length} dimension${dims.length === 1 ? '' : 's'}, not ${c.range.length}`, c.loc, `${c.name} has extents [${dims.join(', ')}]`);
       c.range.forEach((r, k) => {
-        if (r.hi > dims[k]) throw this.error(`index ${r.hi} of ${c.name} is out of range (extent ${dims[k]})`, c.loc);
+        if (r.hi > dims[k]) throw this.error(`index ${r.hi} of ${c.name} is out of range (extent ${dims[k]})`, c.loc, `${c.name} has extents [${dims.join(', ')}]`);
       });
       elements = elements.filter((e) => {
         let rest = e;
@@ -321,6 +338,69 @@ export class ScriptRunner {
     if (name !== '*' && chosen.length === 0) throw this.error(`${name} is not monitored`, loc, `add  monitor ${name}  before the updates`);
     this.options.onCoda({ index: this.codaCount++, stem, monitors: chosen.map((m) => m.snapshot()) });
   }
+}
+
+/**
+ * Would JAGS give this sampler's node an adaptive sampler? JAGS runs an `adapt` command (and
+ * counts its iterations) only when some sampler adapts, so CODA iteration numbers after
+ * `adapt` depend on it. JAGS's conjugate samplers (normal, including truncated; gamma; beta;
+ * Wishart; the glm blocks) and its finite sampler do not adapt; slice samplers and the
+ * multivariate Metropolis sampler do. Our truncated gamma and truncated normal draws stand in
+ * for JAGS's slice sampler when the prior is dunif; the interweaving step comes in addition
+ * to another sampler of the same node and says nothing.
+ */
+export function jagsWouldAdapt(model: CompiledModel, s: Sampler): boolean {
+  switch (s.kind) {
+    case 'Slice':
+    case 'DiscreteSlice':
+    case 'EllipticalSlice':
+      return true;
+    case 'TruncatedGamma':
+    case 'TruncatedNormal':
+      return (model.nodes[s.nodes[0]] as StochasticNode).dist.name === 'dunif';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Refuses infinite numbers in a data or inits file (JAGS's reader has no Inf; a number too
+ * large for a double, like 1e999, reads as Inf too), naming the element and pointing at it.
+ */
+export function checkFinite(data: RDumpData, path: string, text: string, what: string): void {
+  const lines = text.split('\n');
+  for (const [name, value] of data) {
+    if (value.type === 'character') continue;
+    const vals = value.values as Float64Array;
+    let k = -1;
+    for (let i = 0; i < vals.length; i++) {
+      if (vals[i] === Infinity || vals[i] === -Infinity) {
+        k = i;
+        break;
+      }
+    }
+    if (k < 0) continue;
+    const v = { name, dim: value.dim && value.dim.length > 1 ? value.dim : vals.length === 1 ? [] : [vals.length], offset: 0, length: vals.length, isData: true };
+    const el = elementName(v, k);
+    const at = locateInfinite(lines, value.line);
+    throw new Lmer2JagsError(`the ${what} value ${el} is ${vals[k] > 0 ? 'Inf' : '-Inf'}: the bundled engine refuses non-finite ${what}`, {
+      location: { kind: 'file', path, line: at.line, column: at.column, lineText: (lines[at.line - 1] ?? '').replace(/\r$/, '') },
+      hint: `give ${name} finite numbers (NA for a missing value)`,
+    });
+  }
+}
+
+/** Line and column of the first infinite number (Inf, or a literal that overflows) from `line` on. */
+function locateInfinite(lines: readonly string[], line: number): { line: number; column: number } {
+  const token = /(?<![\w.])[-+]?(?:Inf\b|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)/g;
+  for (let l = line; l <= lines.length; l++) {
+    const text = lines[l - 1].replace(/#.*$/, '');
+    for (const m of text.matchAll(token)) {
+      const x = m[0].replace(/^\+/, '').replace(/Inf$/, 'Infinity');
+      if (!Number.isFinite(Number(x))) return { line: l, column: (m.index ?? 0) + 1 };
+    }
+  }
+  return { line, column: 1 };
 }
 
 function checkRng(data: RDumpData, path: string, text: string): void {

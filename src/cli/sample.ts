@@ -3,7 +3,11 @@
  * folder, read the CODA files and print a posterior summary of every monitored node (mean,
  * sd, 2.5/50/97.5%, R-hat, bulk and tail ESS, MCSE) with convergence warnings.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { codaStem } from '../bugs/cmd.js';
+import { progressReporter as bundledProgress } from '../bugs/progress.js';
 import { Lmer2JagsError } from '../errors.js';
 import { checkRunFolder, readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { type CommonArgs, withOutput } from './common.js';
@@ -27,7 +31,17 @@ export function sampleOptions<T>(y: Argv<T>) {
     .option('threads', { type: 'number', describe: 'bundled engine: worker threads' });
 }
 
-type BundledEngine = (dir: string, options: { seed?: number; quiet?: boolean; threads?: number }) => Promise<void>;
+type BundledEngine = (
+  dir: string,
+  options: {
+    seed?: number;
+    quiet?: boolean;
+    threads?: number;
+    onProgress?: (done: number, total: number) => void;
+    onWarning?: (message: string) => void;
+    signal?: AbortSignal;
+  },
+) => Promise<void>;
 
 /** The bundled engine (src/bugs/run.ts), or null while it is not part of this build. */
 export async function loadBundledEngine(): Promise<BundledEngine | null> {
@@ -89,6 +103,15 @@ export function formatSummaryTable(nodes: readonly NodeRow[]): string {
 
 const MAX_WARNINGS = 10;
 
+/** The stem of the CODA files DIR/run.cmd writes (CODA when the script cannot be read). */
+function codaStemOf(dir: string): string {
+  try {
+    return codaStem(readFileSync(join(dir, 'run.cmd'), 'utf8'));
+  } catch {
+    return 'CODA';
+  }
+}
+
 export async function runSample(args: SampleArgs): Promise<number> {
   return withOutput(args, async (out) => {
     checkRunFolder(args.dir);
@@ -117,14 +140,32 @@ export async function runSample(args: SampleArgs): Promise<number> {
           hint: 'use --engine jags (install JAGS: apt-get install jags)',
         });
       }
-      await engine(args.dir, {
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.threads !== undefined ? { threads: args.threads } : {}),
-        quiet: Boolean(args.quiet),
-      });
+      // Ctrl-C (or a SIGTERM) stops the threads; the engine then writes no CODA file.
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const bar = bundledProgress(process.stderr, { enabled: !args.quiet });
+      try {
+        await engine(args.dir, {
+          ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          ...(args.threads !== undefined ? { threads: args.threads } : {}),
+          quiet: Boolean(args.quiet),
+          onProgress: (done, total) => bar.update(done, total),
+          onWarning: (message) => {
+            bar.stop();
+            out.warn(message);
+          },
+          signal: stop.signal,
+        });
+      } finally {
+        bar.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarizeSamples(readSamples(args.dir));
+    const summary = summarizeSamples(readSamples(args.dir, codaStemOf(args.dir)));
     if (args.json) {
       out.json({
         dir: args.dir,

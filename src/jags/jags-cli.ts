@@ -281,11 +281,14 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
   return { stdout, stderr, warnings, seconds: (Date.now() - started) / 1000 };
 }
 
-/** The CODA output JAGS (or the bundled engine) wrote in `dir`: `coda *` writes CODAindex.txt, CODAchain1.txt, … */
-export function readSamples(dir: string): CodaOutput {
-  const stem = join(dir, 'CODA');
+/**
+ * The CODA output JAGS (or the bundled engine) wrote in `dir`: `coda *` writes CODAindex.txt,
+ * CODAchain1.txt, … (`coda *, stem(out)`: outindex.txt, …; give the stem then).
+ */
+export function readSamples(dir: string, codaStem = 'CODA'): CodaOutput {
+  const stem = join(dir, codaStem);
   if (!existsSync(`${stem}index.txt`)) {
-    throw new Lmer2JagsError(`no samples in ${dir}: CODAindex.txt is missing`, {
+    throw new Lmer2JagsError(`no samples in ${dir}: ${codaStem}index.txt is missing`, {
       location: { kind: 'file', path: `${stem}index.txt` },
       hint: 'sample first: lmer2jags sample DIR --engine jags',
     });

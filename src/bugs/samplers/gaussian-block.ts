@@ -30,6 +30,8 @@ const MAX_CLUSTER = 16;
 const DENSE_LIMIT = 40;
 /** Largest border before the block is split into smaller blocks. */
 const MAX_BORDER = 250;
+/** A variable whose degree is this many times the component's mean degree is a hub. */
+const HUB_RATIO = 2;
 
 export interface Partition {
   readonly clusters: readonly Int32Array[];
@@ -80,23 +82,64 @@ export function partitionVariables(k: number, sets: readonly (readonly number[])
       for (let i = 0; i < k; i++) if (inBorder[i]) border.push(i);
       return { clusters: comps.map((c) => Int32Array.from(c.sort((a, b) => a - b))), border: Int32Array.from(border) };
     }
-    // Move the best-connected variable of each oversized component to the border.
+    // Split each oversized component: a hub (a variable linked to far more of the component
+    // than the others are, e.g. a mean that every group effect reads) joins the border; when
+    // no variable stands out (chains, grids: a random walk, a spatial model), a middle level
+    // of a breadth-first search from a far end does, which cuts the component in two.
     for (const c of big) {
       let best = c[0];
       let bestDeg = -1;
+      let total = 0;
       for (const x of c) {
         let deg = 0;
         for (const t of adj[x]) if (!inBorder[t]) deg++;
+        total += deg;
         if (deg > bestDeg) {
           bestDeg = deg;
           best = x;
         }
       }
-      inBorder[best] = 1;
-      borderSize++;
+      const separator = bestDeg >= HUB_RATIO * (total / c.length) ? [best] : middleLevel(c, adj, inBorder);
+      for (const x of separator) inBorder[x] = 1;
+      borderSize += separator.length;
     }
     if (borderSize > MAX_BORDER) return null;
   }
+}
+
+/** Breadth-first levels of a component from `start`, outside the border. */
+function levels(start: number, adj: readonly Set<number>[], inBorder: Uint8Array): number[][] {
+  const seen = new Set<number>([start]);
+  const out: number[][] = [[start]];
+  for (;;) {
+    const next: number[] = [];
+    for (const x of out[out.length - 1]) {
+      for (const t of adj[x]) {
+        if (!inBorder[t] && !seen.has(t)) {
+          seen.add(t);
+          next.push(t);
+        }
+      }
+    }
+    if (next.length === 0) return out;
+    out.push(next);
+  }
+}
+
+/**
+ * A separator of a component: the breadth-first level, counted from a far end (the last
+ * vertex reached from the component's first one), at which half of the component is reached.
+ */
+function middleLevel(component: readonly number[], adj: readonly Set<number>[], inBorder: Uint8Array): number[] {
+  const first = levels(component[0], adj, inBorder);
+  const far = first[first.length - 1][0];
+  const lv = levels(far, adj, inBorder);
+  let count = 0;
+  for (const level of lv) {
+    count += level.length;
+    if (2 * count >= component.length) return level;
+  }
+  return lv[lv.length - 1];
 }
 
 /** Moves the terms of variables outside `keep` into the offset (they are held fixed). */
