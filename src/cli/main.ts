@@ -14,6 +14,7 @@ import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
 import { runSample, sampleOptions, type SampleArgs } from './sample.js';
 import { runSimulate, simulateOptions, type SimulateArgs } from './simulate.js';
+import { runVerify, verifyOptions, type VerifyArgs } from './verify.js';
 
 const EXIT_CODES = `Exit codes:
   0  success
@@ -66,6 +67,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => sampleOptions(y).example('$0 sample sleep --engine jags', '').epilogue(EXIT_CODES),
       async (args) => {
         code = await runSample(args as unknown as SampleArgs);
+      },
+    )
+    .command(
+      'verify <formula>',
+      'fit lmer, convert, sample, and compare every lme4 quantity with its posterior counterpart (exit 1 on discrepancies)',
+      (y) =>
+        verifyOptions(y)
+          .example('$0 verify "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --report verify.html', '')
+          .epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runVerify(args as unknown as VerifyArgs);
       },
     )
     .command(

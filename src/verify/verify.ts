@@ -13,7 +13,7 @@ import { Lmer2JagsError } from '../errors.js';
 import type { CodaOutput } from '../jags/coda.js';
 import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { convertModel, type ConvertOptions, type ResolvedOptions } from '../jags/render.js';
-import { writeConversion } from '../jags/write.js';
+import { existingConversionFiles, writeConversion } from '../jags/write.js';
 import { fitLmer } from '../lmer/fit.js';
 import { lmerFitToJson } from '../lmer/summary.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -104,6 +104,16 @@ export async function verifyModel(spec: ModelSpec, options: VerifyOptions = {}):
   }
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new Lmer2JagsError(`--threads must be a whole number of at least 1, got ${options.threads}`, { hint: 'e.g. --threads 2' });
+  }
+  if (options.out !== undefined && !options.force) {
+    // Refuse a folder holding an earlier conversion now, not after the fit.
+    const existing = await existingConversionFiles(options.out);
+    if (existing.length > 0) {
+      throw new Lmer2JagsError(`the folder ${options.out} already holds a conversion (${existing.slice(0, 6).join(', ')}); nothing was run`, {
+        location: { kind: 'file', path: options.out },
+        hint: 'add --force to overwrite those files, or choose another folder with --out',
+      });
+    }
   }
   const progress = options.onProgress ?? (() => undefined);
   const warnings: string[] = [];
