@@ -10,6 +10,7 @@ import { packageRoot } from '../paths.js';
 import { reportError } from './common.js';
 import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
 import { runDemo } from './demo.js';
+import { explainOptions, runExplain, type ExplainArgs } from './explain.js';
 import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
 import { runSample, sampleOptions, type SampleArgs } from './sample.js';
@@ -78,6 +79,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           .epilogue(EXIT_CODES),
       async (args) => {
         code = await runVerify(args as unknown as VerifyArgs);
+      },
+    )
+    .command(
+      'explain <formula>',
+      'what an lmer model means in Bayesian terms: its equations, the hierarchical model, the JAGS code and the name map',
+      (y) =>
+        explainOptions(y)
+          .example('$0 explain "y ~ x + (x | grp)"', 'symbolic, without data')
+          .example('$0 explain "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --format md', '')
+          .epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runExplain(args as unknown as ExplainArgs);
       },
     )
     .command(

@@ -11,6 +11,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { templatesDir } from '../paths.js';
 import type { VerifyReport } from './compare.js';
+import { allowedText, mark } from './format.js';
 import type { VerifyResult } from './verify.js';
 
 export interface GroupCoefficientPlot {
@@ -173,7 +174,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     Promise.all(input.traces.map((p) => toSvg(traceSpec(p)))),
   ]);
   const template = await readFile(join(templatesDir, 'report.html.ejs'), 'utf8');
-  return ejs.render(template, { ...input, svgs: { coefficients, densities, traces }, fmt: formatNumber }, { async: false });
+  return ejs.render(template, { ...input, svgs: { coefficients, densities, traces }, fmt: formatNumber, allowed: allowedText, mark }, { async: false });
 }
 
 function formatNumber(x: number): string {
