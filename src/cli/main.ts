@@ -9,7 +9,7 @@ import { ExitCode, Lmer2JagsError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { reportError } from './common.js';
 import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
-import { runDemo } from './demo.js';
+import { demoOptions, runDemo, type DemoArgs } from './demo.js';
 import { explainOptions, runExplain, type ExplainArgs } from './explain.js';
 import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
@@ -103,10 +103,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .command(
       'demo',
-      "run the seed post's example end to end on its shipped data",
-      (y) => y.epilogue(EXIT_CODES),
+      "run the seed post's example end to end on its shipped data: fit, convert, sample, verify, and write demo-report.html",
+      (y) => demoOptions(y).epilogue(EXIT_CODES),
       async (args) => {
-        code = await runDemo(args);
+        code = await runDemo(args as unknown as DemoArgs);
       },
     )
     .demandCommand(1, 'name a command')
