@@ -15,7 +15,7 @@ import { renderReport, reportInputFromResult } from '../verify/report.js';
 import { ENGINES, type Engine, verifyModel, type VerifyResult } from '../verify/verify.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { table } from './output.js';
-import { verifyExitCode, verifyProgress } from './verify.js';
+import { checkReportPath, verifyExitCode, verifyProgress } from './verify.js';
 
 export const DEMO_FORMULA = 'y ~ x + (x | grp)';
 
@@ -67,6 +67,7 @@ export function seedComparison(result: VerifyResult): string {
 export async function runDemo(args: DemoArgs): Promise<number> {
   return withOutput(args, async (out) => {
     const reportPath = args.report ?? 'demo-report.html';
+    await checkReportPath(reportPath);
     out.info(`lmer2jags demo: the seed post's model ${DEMO_FORMULA} on its simulated data (R dump: ${seedDataDump})`);
     const table0 = await readDataFile(seedDataDump);
     const spec = buildModelSpec(DEMO_FORMULA, table0);

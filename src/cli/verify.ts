@@ -60,7 +60,7 @@ export function verifyOptions<T>(y: Argv<T>) {
 }
 
 /** Checks the --report path before the (long) run: a folder, or a folder that does not exist, is refused. */
-async function checkReportPath(path: string): Promise<void> {
+export async function checkReportPath(path: string): Promise<void> {
   if (path.trim() === '') throw new Lmer2JagsError('--report needs a file name', { hint: 'e.g. --report verify.html' });
   const st = await stat(path).catch(() => null);
   if (st?.isDirectory()) {

@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simulateGrouped, simulatedCsv } from '../../src/data/simulate.js';
-import { seedDataDump } from '../../src/paths.js';
+import { packageRoot, seedDataDump } from '../../src/paths.js';
 import { expectBadInput } from '../helpers/bad-input.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -112,5 +113,30 @@ describe('lmer2jags verify: bad input exits 2 before anything runs', { concurren
     const file = join(tempDir(), 'plain.txt');
     writeFileSync(file, 'x');
     await expectBadInput(['verify', f, '--data', sleep, '--out', file], /is a file, not a folder/);
+  });
+});
+
+describe('lmer2jags demo: bad input exits 2 before anything runs', { concurrency: true }, () => {
+  it('a --report that is a folder or in a missing folder, an unknown engine', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub'));
+    await expectBadInput(['demo', '--report', join(dir, 'sub')], /--report .*sub is a folder, not a file; nothing was run/);
+    await expectBadInput(['demo', '--report', join(dir, 'missing', 'demo.html')], /does not exist; nothing was run/);
+    await expectBadInput(['demo', '--engine', 'stan'], /Invalid values/, /engine/);
+    assert.deepEqual(readdirSync(dir), ['sub'], 'nothing written');
+  });
+});
+
+describe('lmer2jags verify: progress', () => {
+  it('shows its stages on a terminal (run under script(1)), and nothing of them through a pipe', async (t) => {
+    const args = ['verify', 'Reaction ~ Days + (1 | Subject)', '--data', sleep, '--chains', '2', '--burnin', '200', '--iter', '300'];
+    const line = [process.execPath, join(packageRoot, 'bin', 'lmer2jags'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const tty = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', cwd: packageRoot, env: { ...process.env, NO_COLOR: '1' } });
+    if (tty.error) return t.skip('script(1) is not available');
+    assert.equal(tty.status, 0, tty.stdout);
+    for (const stage of [/verify: fitting lmer/, /verify: converting to JAGS/, /verify: sampling \(bundled engine\)/, /verify: comparing lmer with the posterior/]) assert.match(tty.stdout, stage);
+    const piped = await runCli(args);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /\r|verify: sampling/);
   });
 });
