@@ -33,8 +33,8 @@ export function mark(r: VerifyRow): string {
 }
 
 const VERDICT_WORDS: Record<VerifyReport['verdict'], string> = {
-  agree: 'lmer and the posterior agree: every row is within its rule',
-  differ: 'lmer and the posterior differ beyond tolerance',
+  agree: 'every row is within its rule',
+  differ: 'some rows differ beyond tolerance',
   unconverged: 'the chains have not converged, so the conversion cannot be judged',
 };
 
@@ -90,7 +90,7 @@ export function formatVerifyResult(result: VerifyResult, options: { rules?: bool
   lines.push(
     `convergence: max R-hat ${c.maxRhat.toFixed(3)}, min bulk ESS ${Math.round(c.minEssBulk)}, min tail ESS ${Math.round(c.minEssTail)}${c.ok ? '' : ` — not converged: ${c.problems.slice(0, 4).join('; ')}`}`,
   );
-  lines.push(`verdict: ${report.verdict}: ${verdictText(report)}`);
+  lines.push(`verdict: ${report.verdict} — ${verdictText(report)}`);
   for (const r of report.reasons) lines.push(`  - ${r}`);
   return lines.join('\n');
 }
