@@ -2,7 +2,7 @@
  * explain: lmer's model and its Bayesian twin in words and equations, the JAGS code and the
  * name map; with data everything concrete (the JAGS code is exactly convert's), without data
  * symbolic (no level counts, prior constants as formulas); for every fixture formula; and its
- * bad inputs through the command (exit 2). About 20 s.
+ * bad inputs through the command (exit 2). About 10 s.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -11,7 +11,8 @@
  * mix slowly get 4000 draws (a 10-level vector term whose lmer fit is singular, and a 6-level
  * vector term); InstEval (73,421 rows, 4,128 group levels) gets 2 chains of 600 draws after 200.
  * With --seed 1 (the default) the bundled engine's draws do not depend on the threads, so the
- * run is reproducible. It takes about 2½ minutes on 2 idle cores, InstEval most of it.
+ * run is reproducible. Measured: 5 min 44 s inside a full `npm test` on 2 cores shared with other
+ * work (load average 7–9), InstEval (about 180 s of CPU) most of it; roughly half that on idle cores.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

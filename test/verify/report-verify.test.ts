@@ -4,7 +4,7 @@
  * comparison, and every plot drew: lmer's group coefficients against the posterior means (one
  * per coefficient node, one point and one interval per subject), the density of each SD with
  * lmer's estimate marked, and the trace of each hyperparameter. A screenshot is saved to
- * dist/screenshots/verify-report.png. About 15 s.
+ * dist/screenshots/verify-report.png. About 7 s.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
