@@ -34,5 +34,16 @@ export {
   type RunJagsOptions, type JagsRunResult, type JagsStage, type SampleSummary, type NodeRow,
 } from './jags/jags-cli.js';
 
+// Verify: lmer and its Bayesian twin side by side; explain: the model in Bayesian terms
+export { verifyModel, ENGINES, type Engine, type VerifyOptions, type VerifyProgress, type VerifyResult } from './verify/verify.js';
+export {
+  compareFitToPosterior, checkConvergence, comparedNodes, expectedSeInflation,
+  type CompareOptions, type ConvergenceCheck, type LmerResult, type NodeNames, type RedundantTerms, type RuleId, type Verdict, type VerifyReport, type VerifyRow,
+} from './verify/compare.js';
+export { redundantTerms } from './verify/identify.js';
+export { formatVerifyResult, formatComparisonTable, verifyResultToJson } from './verify/format.js';
+export { renderReport, reportInputFromResult, type ReportInput } from './verify/report.js';
+export { explainModel, renderExplanation, EXPLAIN_FORMATS, type ExplainFormat, type ExplainOptions, type Explanation } from './verify/explain.js';
+
 // The command line, callable in-process: resolves to the exit code.
 export { main } from './cli/main.js';

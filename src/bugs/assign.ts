@@ -8,7 +8,9 @@
  *    linearly, else slice sampling; scale nodes of normal effects also get the interweaving
  *    step;
  * 3. for discrete nodes: exact enumeration when they have few values, else discrete slice;
- * 4. conjugate Wishart for dwish, elliptical slice for dmnorm outside a Gaussian block.
+ * 4. conjugate Wishart for dwish, elliptical slice for dmnorm outside a Gaussian block;
+ * 5. shift moves along directions the data barely constrain (crossed random effects), after
+ *    the blocks (samplers/shift.ts).
  *
  * `planSamplers` does the analysis once per model (per thread); `instantiate` makes the
  * samplers of one chain (samplers with tuning state are per chain, others are shared: the
@@ -23,6 +25,7 @@ import { planBlocks } from './samplers/gaussian-block.js';
 import { InterweaveSampler } from './samplers/interweave.js';
 import { LinearScalarSampler } from './samplers/linear-scalar.js';
 import { PrecisionSampler } from './samplers/precision.js';
+import { findShiftSamplers } from './samplers/shift.js';
 import type { Sampler } from './samplers/sampler.js';
 import { FiniteSampler, MAX_FINITE, SliceSampler } from './samplers/slice.js';
 import { WishartSampler } from './samplers/wishart.js';
@@ -43,6 +46,8 @@ export interface PlanOptions {
   readonly interweave?: boolean;
   /** Use conjugate and exact updates other than blocks (default true). */
   readonly conjugate?: boolean;
+  /** Use shift moves along directions the data barely constrain (samplers/shift.ts; default true). */
+  readonly shift?: boolean;
 }
 
 export function planSamplers(model: CompiledModel, options: PlanOptions = {}): SamplerPlan {
@@ -56,6 +61,9 @@ export function planSamplers(model: CompiledModel, options: PlanOptions = {}): S
         for (const id of plan.nodes) covered.add(id);
       }
     }
+  }
+  if (options.shift !== false) {
+    for (const sampler of findShiftSamplers(model)) factories.push(() => sampler);
   }
   const conjugate = options.conjugate !== false;
   for (const id of model.order) {

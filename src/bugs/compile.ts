@@ -916,21 +916,44 @@ class Compiler {
     const indeg = new Int32Array(n);
     for (const node of this.nodes) indeg[node.id] = node.parents.length;
     const order: number[] = [];
-    const ready: number[] = [];
-    for (let i = n - 1; i >= 0; i--) if (indeg[i] === 0) ready.push(i);
-    // Process smallest id first for a stable order.
-    ready.sort((a, b) => b - a);
-    while (ready.length > 0) {
-      const id = ready.pop()!;
+    // Ready nodes in a binary min-heap of ids: the smallest id first, for a stable order
+    // (a sorted array with insertion was quadratic when thousands of nodes became ready).
+    const heap: number[] = [];
+    const push = (x: number) => {
+      let i = heap.push(x) - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (heap[p] <= x) break;
+        heap[i] = heap[p];
+        i = p;
+      }
+      heap[i] = x;
+    };
+    const pop = (): number => {
+      const top = heap[0];
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= heap.length) break;
+          const r = l + 1;
+          const c = r < heap.length && heap[r] < heap[l] ? r : l;
+          if (heap[c] >= last) break;
+          heap[i] = heap[c];
+          i = c;
+        }
+        heap[i] = last;
+      }
+      return top;
+    };
+    for (let i = 0; i < n; i++) if (indeg[i] === 0) push(i);
+    while (heap.length > 0) {
+      const id = pop();
       order.push(id);
       for (const c of children[id]) {
         indeg[c]--;
-        if (indeg[c] === 0) {
-          // insert keeping descending order so pop() gives the smallest
-          let i = ready.length;
-          while (i > 0 && ready[i - 1] < c) i--;
-          ready.splice(i, 0, c);
-        }
+        if (indeg[c] === 0) push(c);
       }
     }
     if (order.length < n) {

@@ -32,9 +32,15 @@ export interface ConvertArgs extends CommonArgs {
 }
 
 export function convertOptions<T>(y: Argv<T>) {
+  return conversionOptions(
+    modelOptions(y).option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'folder to write the JAGS files into (created if missing)' }),
+  ).option('force', { type: 'boolean', default: false, describe: 'overwrite the files of an earlier conversion in --out' });
+}
+
+/** The options of the conversion itself (shared by convert and verify). */
+export function conversionOptions<T>(y: Argv<T>) {
   const d = DEFAULT_OPTIONS;
-  return modelOptions(y)
-    .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'folder to write the JAGS files into (created if missing)' })
+  return y
     .option('param', { choices: PARAMETERIZATIONS, default: d.param, describe: "group-means: the fixed effect is each group coefficient's mean (the seed post's); offsets: X beta + Z b, b with mean 0 (adds load glm)" })
     .option('cov', { choices: COVARIANCE_FORMS, default: d.cov, describe: 'prior of correlated random terms such as (x | g); independent is the seed post\'s (it matches x || g)' })
     .option('priors', { choices: PRIOR_SETS, default: d.priors, describe: "auto: vague relative to the data's scale; seed: the post's dnorm(0, 0.0001) and dunif(0, 100)" })
@@ -43,8 +49,7 @@ export function convertOptions<T>(y: Argv<T>) {
     .option('burnin', { type: 'number', default: d.burnin, describe: 'iterations before monitoring (includes adaptation)' })
     .option('iter', { type: 'number', default: d.iter, describe: 'iterations monitored after the burn-in' })
     .option('thin', { type: 'number', default: d.thin, describe: 'keep every k-th monitored iteration' })
-    .option('seed', { type: 'number', default: d.seed, describe: 'seed for the chains (.RNG.seed of each inits file) and their starting values' })
-    .option('force', { type: 'boolean', default: false, describe: 'overwrite the files of an earlier conversion in --out' });
+    .option('seed', { type: 'number', default: d.seed, describe: 'seed for the chains (.RNG.seed of each inits file) and their starting values' });
 }
 
 const WHAT: Record<string, string> = {

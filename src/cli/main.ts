@@ -9,11 +9,13 @@ import { ExitCode, Lmer2JagsError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { reportError } from './common.js';
 import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
-import { runDemo } from './demo.js';
+import { demoOptions, runDemo, type DemoArgs } from './demo.js';
+import { explainOptions, runExplain, type ExplainArgs } from './explain.js';
 import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
 import { runSample, sampleOptions, type SampleArgs } from './sample.js';
 import { runSimulate, simulateOptions, type SimulateArgs } from './simulate.js';
+import { runVerify, verifyOptions, type VerifyArgs } from './verify.js';
 
 const EXIT_CODES = `Exit codes:
   0  success
@@ -70,6 +72,29 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'verify <formula>',
+      'fit lmer, convert, sample, and compare every lme4 quantity with its posterior counterpart (exit 1 on discrepancies)',
+      (y) =>
+        verifyOptions(y)
+          .example('$0 verify "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --report verify.html', '')
+          .epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runVerify(args as unknown as VerifyArgs);
+      },
+    )
+    .command(
+      'explain <formula>',
+      'what an lmer model means in Bayesian terms: its equations, the hierarchical model, the JAGS code and the name map',
+      (y) =>
+        explainOptions(y)
+          .example('$0 explain "y ~ x + (x | grp)"', 'symbolic, without data')
+          .example('$0 explain "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --format md', '')
+          .epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runExplain(args as unknown as ExplainArgs);
+      },
+    )
+    .command(
       'simulate',
       "simulate grouped data like the seed post's example (y ~ x + (x | grp))",
       (y) => simulateOptions(y).example('$0 simulate --groups 100 --per-group 8 --seed 1 --out data.csv', '').epilogue(EXIT_CODES),
@@ -79,10 +104,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .command(
       'demo',
-      "run the seed post's example end to end on its shipped data",
-      (y) => y.epilogue(EXIT_CODES),
+      "run the seed post's example end to end on its shipped data: fit, convert, sample, verify, and write demo-report.html",
+      (y) => demoOptions(y).epilogue(EXIT_CODES),
       async (args) => {
-        code = await runDemo(args);
+        code = await runDemo(args as unknown as DemoArgs);
       },
     )
     .demandCommand(1, 'name a command')

@@ -11,6 +11,8 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { templatesDir } from '../paths.js';
 import type { VerifyReport } from './compare.js';
+import { allowedText, mark } from './format.js';
+import type { VerifyResult } from './verify.js';
 
 export interface GroupCoefficientPlot {
   /** e.g. "grp: x (fixef + ranef)". */
@@ -172,7 +174,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     Promise.all(input.traces.map((p) => toSvg(traceSpec(p)))),
   ]);
   const template = await readFile(join(templatesDir, 'report.html.ejs'), 'utf8');
-  return ejs.render(template, { ...input, svgs: { coefficients, densities, traces }, fmt: formatNumber }, { async: false });
+  return ejs.render(template, { ...input, svgs: { coefficients, densities, traces }, fmt: formatNumber, allowed: allowedText, mark }, { async: false });
 }
 
 function formatNumber(x: number): string {
@@ -180,4 +182,95 @@ function formatNumber(x: number): string {
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
   return Number(x.toPrecision(4)).toString();
+}
+
+/** The most groups drawn in one coefficient plot (more are thinned evenly; the title says so). */
+const MAX_POINTS = 1000;
+/** The most trace plots (hyperparameters in names.json order). */
+const MAX_TRACES = 24;
+
+/** A report's plots and tables from a verify result: the data behind every figure. */
+export function reportInputFromResult(result: VerifyResult, data: string): ReportInput {
+  const { names, fit, posterior, draws } = result;
+  const chainsOf = (node: string): Float64Array[] | null => {
+    const c = draws.chains.map((ch) => ch.get(node)?.values);
+    return c.every((x): x is Float64Array => x !== undefined) ? c : null;
+  };
+  const coefficients: GroupCoefficientPlot[] = [];
+  for (const [group, r] of Object.entries(names.ranef)) {
+    const fr = fit.ranef[group];
+    if (!fr) continue;
+    r.terms.forEach((term, k) => {
+      const col = fr.terms.length === r.terms.length && fr.terms[k] === term ? k : fr.terms.indexOf(term);
+      if (col < 0) return;
+      const add = r.includesFixef[k] ? (fit.fixef[term] ?? 0) : 0;
+      const step = Math.max(1, Math.ceil(fr.levels.length / MAX_POINTS));
+      const points: GroupCoefficientPlot['points'][number][] = [];
+      for (let j = 0; j < fr.levels.length; j += step) {
+        const s = posterior.get(r.nodes[k].replace('{j}', String(j + 1)));
+        if (!s) continue;
+        points.push({ level: fr.levels[j], lmer: fr.values[j][col] + add, mean: s.mean, lo: s.q2_5, hi: s.q97_5 });
+      }
+      if (points.length === 0) return;
+      const thinned = step > 1 ? ` (every ${step}th of ${fr.levels.length} groups)` : '';
+      coefficients.push({ title: `${group}: ${term}${r.includesFixef[k] ? ' (fixef + ranef)' : ''}${thinned}`, points });
+    });
+  }
+  const estimateLabel = (x: number) => `${result.method} ${formatNumber(x)}`;
+  const densities: DensityPlot[] = [];
+  for (const vc of names.varcorr) {
+    const fvc = fit.varcorr.find((v) => v.group === vc.group);
+    vc.sd.forEach((node, k) => {
+      const chains = chainsOf(node);
+      const est = fvc?.sd[fvc.terms.indexOf(vc.terms[k])];
+      if (!chains || est === undefined || est === null) return;
+      densities.push({ title: `SD ${vc.group}: ${vc.terms[k]}`, node, draws: pooledDraws(chains), estimate: est, estimateLabel: estimateLabel(est) });
+    });
+  }
+  const sigmaChains = chainsOf(names.sigma);
+  if (sigmaChains) densities.push({ title: 'residual SD (sigma)', node: names.sigma, draws: pooledDraws(sigmaChains), estimate: fit.sigma, estimateLabel: estimateLabel(fit.sigma) });
+
+  const hyper: { title: string; node: string }[] = [];
+  for (const [name, node] of Object.entries(names.fixef)) hyper.push({ title: `fixef ${name}`, node });
+  hyper.push({ title: 'sigma', node: names.sigma });
+  for (const vc of names.varcorr) {
+    vc.sd.forEach((node, k) => hyper.push({ title: `SD ${vc.group}: ${vc.terms[k]}`, node }));
+    vc.corr.forEach((row, k) => row.forEach((node, l) => {
+      if (node && l > k) hyper.push({ title: `corr ${vc.group}: ${vc.terms[k]} ~ ${vc.terms[l]}`, node });
+    }));
+  }
+  const traces: TracePlot[] = [];
+  for (const h of hyper.slice(0, MAX_TRACES)) {
+    const chains = chainsOf(h.node);
+    if (chains) traces.push({ title: h.title, node: h.node, chains });
+  }
+  const o = result.options;
+  return {
+    title: `lmer2jags verify: ${result.formula}`,
+    formula: result.formula,
+    data,
+    settings: [
+      ['observations', String(result.nobs)],
+      ['lmer', result.method],
+      ['engine', result.engine === 'jags' ? 'JAGS' : 'bundled'],
+      ['chains × draws', `${result.chains} × ${result.drawsPerChain} (burn-in ${o.burnin}, thin ${o.thin}, seed ${o.seed})`],
+      ['conversion', `--param ${o.param} --cov ${o.cov} --priors ${o.priors}`],
+      ['seconds', `fit ${result.seconds.fit.toFixed(1)}, sample ${result.seconds.sample.toFixed(1)}, total ${result.seconds.total.toFixed(1)}`],
+    ],
+    report: result.report,
+    coefficients,
+    densities,
+    traces,
+  };
+}
+
+function pooledDraws(chains: readonly Float64Array[]): Float64Array {
+  const n = chains.reduce((a, c) => a + c.length, 0);
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const c of chains) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -16,10 +16,10 @@ describe('lmer2jags (the command)', () => {
   it('--help lists the commands and the exit codes', async () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);
-    for (const c of ['parse', 'simulate', 'demo']) assert.match(r.stdout, new RegExp(`lmer2jags ${c}`));
+    for (const c of ['parse', 'simulate', 'demo', 'verify', 'explain']) assert.match(r.stdout, new RegExp(`lmer2jags ${c}`));
     assert.match(r.stdout, /Exit codes:/);
   });
-  for (const c of ['parse', 'simulate', 'demo']) {
+  for (const c of ['parse', 'simulate', 'demo', 'verify', 'explain']) {
     it(`${c} --help describes the command`, async () => {
       const r = await runCli([c, '--help']);
       assert.equal(r.code, 0, r.stderr);
@@ -68,15 +68,25 @@ describe('lmer2jags simulate', () => {
 });
 
 describe('lmer2jags demo', () => {
-  it("shows the seed post's model on its data", async () => {
-    const r = await runCli(['demo', '--json']);
+  it("runs the seed post end to end: the post's comparison, verify's table, and demo-report.html in the current folder", async () => {
+    const cwd = tempDir();
+    const started = Date.now();
+    const r = await runCli(['demo'], { cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), {
-      response: 'y',
-      nobs: 800,
-      fixef: ['(Intercept)', 'x'],
-      random: [{ group: 'grp', terms: ['(Intercept)', 'x'], levels: 100, correlated: true }],
-      dropped: { rows: 0, columns: [] },
-    });
+    assert.match(r.stdout, /fixef\(lmer\.y\)\s+posterior mean\s+post's JAGS mean/);
+    assert.match(r.stdout, /\(Intercept\)\s+0\.6555\s+0\.65\d*\s+0\.6579/);
+    assert.match(r.stdout, /verdict: agree/);
+    assert.match(r.stderr, new RegExp(`wrote the report ${join(cwd, 'demo-report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(readFileSync(join(cwd, 'demo-report.html'), 'utf8'), /lmer and the posterior agree/);
+    assert.ok(Date.now() - started < 60000, 'well under a minute even on a busy machine');
+  });
+  it('--json: one object with the verdict and the report path', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['demo', '--json', '--report', 'seed.html'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { nobs: number; verdict: string; report: string };
+    assert.equal(out.nobs, 800);
+    assert.equal(out.verdict, 'agree');
+    assert.equal(out.report, join(cwd, 'seed.html'));
   });
 });

@@ -34,7 +34,7 @@ describe('--json: one JSON object on success, an empty stdout on error', { concu
     const parse = await runCli(['parse', 'Reaction ~ Days + (Days | Subject)', '--data', sleep, '--json']);
     assert.equal(parse.code, 0, parse.stderr);
     assert.equal(oneObject(parse.stdout).nobs, 180);
-    const demo = await runCli(['demo', '--json']);
+    const demo = await runCli(['demo', '--json'], { cwd: tempDir() });
     assert.equal(demo.code, 0, demo.stderr);
     assert.equal(oneObject(demo.stdout).nobs, 800);
     const dir = tempDir();
@@ -127,7 +127,7 @@ describe('messages, colours and stack traces', { concurrency: true }, () => {
 
 describe('exit codes are documented', () => {
   it('in --help of every command, with the --json error rule', async () => {
-    for (const args of [['--help'], ['parse', '--help'], ['simulate', '--help'], ['demo', '--help']]) {
+    for (const args of [['--help'], ['parse', '--help'], ['simulate', '--help'], ['demo', '--help'], ['verify', '--help'], ['explain', '--help']]) {
       const r = await runCli(args);
       assert.equal(r.code, 0);
       for (const line of [/0 {2}success/, /1 {2}verify found discrepancies/, /2 {2}bad input/, /3 {2}internal error/, /empty on an error/]) assert.match(r.stdout, line);
