@@ -138,7 +138,7 @@ describe('lmer2jags sample DIR: bad files give exit 2 and one message at file:li
 
   it('a missing run.cmd, and a folder that does not exist', async () => {
     const dir = folder({ 'run.cmd': null });
-    assertBadInput(await runCli(['sample', dir]), /cannot read the command script .*run\.cmd: it does not exist/, /lmer2jags convert/);
+    assertBadInput(await runCli(['sample', dir]), /no run\.cmd in .*case\d+/, /lmer2jags convert/);
     assertBadInput(await runCli(['sample', join(root, 'no-such-folder')]), /the folder .*no-such-folder does not exist/);
   });
 
