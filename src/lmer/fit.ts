@@ -8,8 +8,8 @@ import { Lmer2JagsError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import { buildPlsBlocks } from './blocks.js';
 import { bobyqa, type BobyqaResult, type BobyqaStatus } from './bobyqa.js';
-import { checkConvergence, finiteDifferenceDerivatives, type Derivatives } from './convergence.js';
-import { PlsObjective } from './objective.js';
+import { checkConvergence, finiteDifferenceDerivatives, formatG, type Derivatives } from './convergence.js';
+import { DegenerateFitError, PlsObjective } from './objective.js';
 import { collectResults, type LmerResults } from './summary.js';
 
 export interface LmerOptions {
@@ -98,7 +98,12 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
       }
     }
     if (same) return lastValue;
-    lastValue = objective.evaluate(theta);
+    try {
+      lastValue = objective.evaluate(theta);
+    } catch (e) {
+      if (e instanceof DegenerateFitError && started) throw degenerate(e, theta);
+      throw e;
+    }
     for (let i = 0; i < lastTheta.length; i++) lastTheta[i] = theta[i];
     return lastValue;
   };
@@ -123,7 +128,15 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
       hint: `lme4's default is ${MAX_EVAL}`,
     });
   }
-  const criterionStart = devfun(start);
+  let started = false;
+  let criterionStart: number;
+  try {
+    criterionStart = devfun(start);
+  } catch (e) {
+    if (e instanceof DegenerateFitError && e.reason === 'exact') throw exactFit(spec, e);
+    throw e;
+  }
+  started = true;
 
   const optwrap = (x0: Float64Array): { opt: BobyqaResult; derivs: Derivatives | null } => {
     const opt = bobyqa((x) => devfun(x), x0, { lower, xtolAbs: XTOL_ABS, ftolAbs: FTOL_ABS, maxEval });
@@ -220,6 +233,39 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     derivatives: derivs,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/** A breakdown away from the start: the optimizer drove θ to where the fit degenerates. */
+function degenerate(e: DegenerateFitError, theta: ArrayLike<number>): Lmer2JagsError {
+  let big = 0;
+  for (let i = 0; i < theta.length; i++) big = Math.max(big, Math.abs(theta[i]));
+  return new Lmer2JagsError(
+    `the fit degenerates: the residual variance goes to 0 relative to the random effects (theta reached ${formatG(big)}), ` +
+      'so the fixed and random effects fit the response (almost) exactly',
+    {
+      hint:
+        'a linear mixed model needs residual variation; check that the response is not an exact function of the ' +
+        `predictors and groups (${e.reason === 'rank' ? 'the fixed effects became inseparable from the random effects' : 'the residual sum of squares reached 0'})`,
+      cause: e,
+    },
+  );
+}
+
+/** Zero residuals at the start: a constant response, or one the fixed effects fit exactly. */
+function exactFit(spec: ModelSpec, e: DegenerateFitError): Lmer2JagsError {
+  const y = spec.response.values;
+  let constant = y.length > 0;
+  for (let i = 1; i < y.length && constant; i++) if (y[i] !== y[0]) constant = false;
+  if (constant) {
+    return new Lmer2JagsError(`the response '${spec.response.name}' is constant (every one of its ${y.length} values is ${y[0]}): there is no variation to fit`, {
+      hint: 'check that the formula names the right response column',
+      cause: e,
+    });
+  }
+  return new Lmer2JagsError(`the fixed effects fit the response '${spec.response.name}' exactly (zero residual sum of squares)`, {
+    hint: 'a linear mixed model needs residual variation; check that the response is not an exact function of the predictors',
+    cause: e,
+  });
 }
 
 /**

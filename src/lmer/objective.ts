@@ -23,6 +23,22 @@ import {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/**
+ * The factorization broke down at some θ: the fixed-effects part lost its rank ('rank': X is
+ * collinear, or at an extreme θ the random effects absorb a fixed-effect column) or the
+ * penalized residual sum of squares is zero ('exact'). fitLmer turns it into a message that
+ * says which, and where.
+ */
+export class DegenerateFitError extends Lmer2JagsError {
+  constructor(
+    readonly reason: 'rank' | 'exact',
+    message: string,
+    options: { hint?: string } = {},
+  ) {
+    super(message, options);
+  }
+}
+
 /** The pieces of one evaluation, enough for the criterion and σ. */
 export interface PlsState {
   /** log |L_Z|² (the random-effects part of the factor). */
@@ -148,7 +164,7 @@ export class PlsObjective {
       for (let k = 0; k < i; k++) d -= c[ri + k] * c[ri + k];
       if (i < B.p) {
         if (!(d > 0) || d <= 1e-13 * Math.abs(this.xyxyScale(i))) {
-          throw new Lmer2JagsError('the fixed-effects model matrix is rank deficient or nearly so', {
+          throw new DegenerateFitError('rank', 'the fixed-effects model matrix is rank deficient or nearly so', {
             hint: 'remove collinear predictors (or let the model builder drop them) and refit',
           });
         }
@@ -156,7 +172,7 @@ export class PlsObjective {
         ldRX2 += 2 * Math.log(c[ri + i]);
       } else {
         if (!(d > 0)) {
-          throw new Lmer2JagsError('the model fits the response exactly (zero residual sum of squares)', {
+          throw new DegenerateFitError('exact', 'the model fits the response exactly (zero residual sum of squares)', {
             hint: 'a linear mixed model needs residual variation; check the response column',
           });
         }
