@@ -36,7 +36,8 @@ function maxEvalOf(args: FitArgs): number | undefined {
   const v = args['max-eval'];
   if (v === undefined) return undefined;
   if (!Number.isInteger(v) || v < 1) {
-    throw new Lmer2JagsError(`--max-eval must be a whole number of at least 1, not ${Number.isNaN(v) ? 'a non-number' : v}`, {
+    const got = Number.isNaN(v) ? 'it is not a number' : `not ${v}`;
+    throw new Lmer2JagsError(`--max-eval must be a whole number of at least 1, ${got}`, {
       hint: "e.g. --max-eval 1000 (lme4's default is 100000)",
     });
   }

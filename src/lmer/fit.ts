@@ -101,7 +101,7 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     try {
       lastValue = objective.evaluate(theta);
     } catch (e) {
-      if (e instanceof DegenerateFitError && started) throw degenerate(e, theta);
+      if (e instanceof DegenerateFitError && started) throw fixedEffectsFitExactly(spec) ? exactFit(spec, e) : degenerate(e, theta);
       throw e;
     }
     for (let i = 0; i < lastTheta.length; i++) lastTheta[i] = theta[i];
@@ -133,7 +133,7 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
   try {
     criterionStart = devfun(start);
   } catch (e) {
-    if (e instanceof DegenerateFitError && e.reason === 'exact') throw exactFit(spec, e);
+    if (e instanceof DegenerateFitError && (e.reason === 'exact' || fixedEffectsFitExactly(spec))) throw exactFit(spec, e);
     throw e;
   }
   started = true;
@@ -249,6 +249,45 @@ function degenerate(e: DegenerateFitError, theta: ArrayLike<number>): Lmer2JagsE
       cause: e,
     },
   );
+}
+
+/**
+ * Whether the fixed effects alone reproduce the response up to rounding: the residual of the
+ * weighted least-squares fit of y − offset on X, computed explicitly (modified Gram–Schmidt),
+ * is below 1e-10 of the response's norm. Only asked after the factorization broke down.
+ */
+function fixedEffectsFitExactly(spec: ModelSpec): boolean {
+  const n = spec.nobs;
+  const p = spec.fixed.columns.length;
+  const w = spec.weights;
+  const sw = (i: number): number => (w ? Math.sqrt(w[i]) : 1);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = sw(i) * (spec.response.values[i] - (spec.offset ? spec.offset[i] : 0));
+  let yy = 0;
+  for (let i = 0; i < n; i++) yy += r[i] * r[i];
+  if (yy === 0) return true;
+  const Q: Float64Array[] = [];
+  for (let a = 0; a < p; a++) {
+    const q = new Float64Array(n);
+    for (let i = 0; i < n; i++) q[i] = sw(i) * spec.fixed.X[a * n + i];
+    for (const prev of Q) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += prev[i] * q[i];
+      for (let i = 0; i < n; i++) q[i] -= d * prev[i];
+    }
+    let nn = 0;
+    for (let i = 0; i < n; i++) nn += q[i] * q[i];
+    if (!(nn > 0)) continue;
+    const inv = 1 / Math.sqrt(nn);
+    for (let i = 0; i < n; i++) q[i] *= inv;
+    Q.push(q);
+    let d = 0;
+    for (let i = 0; i < n; i++) d += q[i] * r[i];
+    for (let i = 0; i < n; i++) r[i] -= d * q[i];
+  }
+  let rr = 0;
+  for (let i = 0; i < n; i++) rr += r[i] * r[i];
+  return rr <= 1e-20 * yy;
 }
 
 /** Zero residuals at the start: a constant response, or one the fixed effects fit exactly. */
