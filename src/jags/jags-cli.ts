@@ -11,7 +11,6 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { Lmer2JagsError, type ErrorLocation } from '../errors.js';
 import { convergenceWarnings, summarize, type NodeSummary } from '../mcmc/diagnostics.js';
 import { checkChainsAligned, readCoda, type CodaOutput } from './coda.js';
@@ -94,6 +93,9 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
   for (const f of readdirSync(dir)) if (CODA_FILE.test(f)) rmSync(join(dir, f), { force: true });
 
   const started = Date.now();
+  // Loaded here, not at the top: execa and its dependencies are ~140 modules, and every command
+  // of the CLI (which imports this file through sample) would pay for them at start-up.
+  const { execa } = await import('execa');
   const sub = execa(options.command ?? 'jags', [script], {
     cwd: dir,
     reject: false,

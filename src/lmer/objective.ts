@@ -68,6 +68,9 @@ export class PlsObjective {
   /** Scratch for small products. */
   private readonly s1: Float64Array;
   private readonly s2: Float64Array;
+  /** Term 0's downdate of the XY block (lower triangle, packed by rows) and one level's XY values. */
+  private readonly acc: Float64Array;
+  private readonly zrow: Float64Array;
   private ldL2 = 0;
   private ldRX2 = 0;
   private pwrss = 0;
@@ -100,6 +103,8 @@ export class PlsObjective {
     const qmax = Math.max(...blocks.terms.map((t) => t.q));
     this.s1 = new Float64Array(qmax * qmax);
     this.s2 = new Float64Array(qmax * qmax);
+    this.acc = new Float64Array((p1 * (p1 + 1)) / 2);
+    this.zrow = new Float64Array(p1 * blocks.terms[0].q);
     this.thetaNow = new Float64Array(blocks.nTheta);
   }
 
@@ -136,19 +141,24 @@ export class PlsObjective {
     this.load();
     const K = B.terms.length;
     const p1 = B.p + 1;
+    // The first term's diagonal block is block-diagonal: scaled, factored, its XY rows solved
+    // and their downdate of the XY block accumulated in one pass over its levels.
+    const ld0 = this.firstTerm();
     for (let j = 0; j < K; j++) {
-      for (let m = 0; m < j; m++) {
-        this.updateDiag(j, m);
-        for (let i = j + 1; i < K; i++) this.updateOff(i, j, m);
-        this.updateXY(j, m);
+      if (j > 0) {
+        for (let m = 0; m < j; m++) {
+          this.updateDiag(j, m);
+          for (let i = j + 1; i < K; i++) this.updateOff(i, j, m);
+          this.updateXY(j, m);
+        }
+        this.factorDiag(j);
+        this.solveXY(j);
       }
-      this.factorDiag(j);
       for (let i = j + 1; i < K; i++) this.solveOff(i, j);
-      this.solveXY(j);
     }
-    // The XY block.
+    // The XY block (term 0's part was subtracted by firstTerm).
     const c = this.xyxy;
-    for (let m = 0; m < K; m++) {
+    for (let m = 1; m < K; m++) {
       const d = B.terms[m].dim;
       subtractABt(this.xy[m], 0, d, this.xy[m], 0, d, c, 0, p1, p1, p1, d, true);
     }
@@ -179,8 +189,8 @@ export class PlsObjective {
         c[ri + i] = Math.sqrt(d);
       }
     }
-    let ldL2 = 0;
-    for (let j = 0; j < K; j++) {
+    let ldL2 = ld0;
+    for (let j = 1; j < K; j++) {
       const t = B.terms[j];
       const L = this.diag[j];
       if (B.diagKind[j] === 'bd') {
@@ -221,7 +231,8 @@ export class PlsObjective {
     const B = this.blocks;
     const K = B.terms.length;
     const p1 = B.p + 1;
-    for (let j = 0; j < K; j++) {
+    this.xyxy.set(B.aXYXY);
+    for (let j = 1; j < K; j++) {
       const t = B.terms[j];
       const q = t.q;
       const qq = q * q;
@@ -298,7 +309,147 @@ export class PlsObjective {
         }
       }
     }
-    this.xyxy.set(B.aXYXY);
+  }
+
+  /**
+   * Term 0 (block-diagonal, no earlier terms): for each level l, D_l = chol(Tᵀ A_l T + I), the
+   * XY rows' q columns of the level times T then solved with D_l, and Σ_l (their outer products)
+   * subtracted from the XY block. Returns log |L₀|². Specialized for q = 1 and q = 2, with the
+   * operations in the order of the general kernels (so that results are the same to the bit,
+   * and the optimizer's path with them).
+   */
+  private firstTerm(): number {
+    const B = this.blocks;
+    const t = B.terms[0];
+    assert(B.diagKind[0] === 'bd', 'the first term is block-diagonal');
+    const q = t.q;
+    const nl = t.nl;
+    const dim = t.dim;
+    const p1 = B.p + 1;
+    const A = B.aDiag[0];
+    const X = B.aXY[0];
+    const D = this.diag[0];
+    const Y = this.xy[0];
+    const T = this.T[0];
+    const acc = this.acc;
+    const z = this.zrow;
+    acc.fill(0);
+    // log |L₀| as logs of running products (Math.log per level costs as much as the rest):
+    // every diagonal of L₀ is ≥ 1 (ΛᵀZᵀZΛ + I ⪰ I) and ≤ ~1e154, so a product flushed past
+    // 1e150 neither overflows nor underflows.
+    let ld = 0;
+    let prod = 1;
+    if (q === 1) {
+      const th = T[0];
+      const th2 = th * th;
+      for (let l = 0; l < nl; l++) {
+        const L = Math.sqrt(th2 * A[l] + 1);
+        D[l] = L;
+        prod *= L;
+        if (prod > 1e150) {
+          ld += Math.log(prod);
+          prod = 1;
+        }
+        for (let a = 0; a < p1; a++) {
+          const v = (X[a * dim + l] * th) / L;
+          Y[a * dim + l] = v;
+          z[a] = v;
+        }
+        let k = 0;
+        for (let a = 0; a < p1; a++) {
+          const va = z[a];
+          for (let b = 0; b <= a; b++) acc[k++] += va * z[b];
+        }
+      }
+    } else if (q === 2) {
+      const t00 = T[0];
+      const t10 = T[2];
+      const t11 = T[3];
+      for (let l = 0; l < nl; l++) {
+        const o = l * 4;
+        const a00 = A[o];
+        const a10 = A[o + 2];
+        const a11 = A[o + 3];
+        // A·T, then Tᵀ·(A·T) + I.
+        const at00 = a00 * t00 + a10 * t10;
+        const at10 = a10 * t00 + a11 * t10;
+        const at11 = a11 * t11;
+        const m00 = t00 * at00 + t10 * at10 + 1;
+        const m10 = t11 * at10;
+        const m11 = t11 * at11 + 1;
+        const l00 = Math.sqrt(m00);
+        const l10 = m10 / l00;
+        const l11 = Math.sqrt(m11 - l10 * l10);
+        if (!(l11 > 0)) assert(false, 'ΛᵀZᵀZΛ + I block is positive definite');
+        D[o] = l00;
+        D[o + 1] = m10;
+        D[o + 2] = l10;
+        D[o + 3] = l11;
+        prod *= l00;
+        if (prod > 1e150) {
+          ld += Math.log(prod);
+          prod = 1;
+        }
+        prod *= l11;
+        if (prod > 1e150) {
+          ld += Math.log(prod);
+          prod = 1;
+        }
+        const col = 2 * l;
+        for (let a = 0; a < p1; a++) {
+          const base = a * dim + col;
+          const x0 = X[base];
+          const x1 = X[base + 1];
+          const z0 = (x0 * t00 + x1 * t10) / l00;
+          const z1 = (x1 * t11 - l10 * z0) / l11;
+          Y[base] = z0;
+          Y[base + 1] = z1;
+          z[2 * a] = z0;
+          z[2 * a + 1] = z1;
+        }
+        let k = 0;
+        for (let a = 0; a < p1; a++) {
+          const u0 = z[2 * a];
+          const u1 = z[2 * a + 1];
+          for (let b = 0; b <= a; b++) {
+            acc[k] = acc[k] + u0 * z[2 * b] + u1 * z[2 * b + 1];
+            k++;
+          }
+        }
+      }
+    } else {
+      const qq = q * q;
+      for (let l = 0; l < nl; l++) {
+        this.congruence(A, l * qq, q, T, T, q, D, l * qq, q);
+        for (let r = 0; r < q; r++) D[l * qq + r * q + r] += 1;
+        const ok = choleskyInPlace(D, q, l * qq);
+        assert(ok, 'ΛᵀZᵀZΛ + I block is positive definite');
+        for (let r = 0; r < q; r++) ld += Math.log(D[l * qq + r * q + r]);
+        for (let a = 0; a < p1; a++) {
+          const base = a * dim + l * q;
+          for (let c = 0; c < q; c++) {
+            let s = 0;
+            for (let r = c; r < q; r++) s += X[base + r] * T[r * q + c];
+            Y[base + c] = s;
+          }
+          forwardSolve(D, l * qq, q, Y, base);
+          for (let c = 0; c < q; c++) z[a * q + c] = Y[base + c];
+        }
+        let k = 0;
+        for (let a = 0; a < p1; a++) {
+          for (let b = 0; b <= a; b++) {
+            let s = 0;
+            for (let c = 0; c < q; c++) s += z[a * q + c] * z[b * q + c];
+            acc[k++] += s;
+          }
+        }
+      }
+    }
+    ld += Math.log(prod);
+    const C = this.xyxy;
+    let k = 0;
+    for (let a = 0; a < p1; a++) for (let b = 0; b <= a; b++) C[a * p1 + b] -= acc[k++];
+    return 2 * ld;
   }
 
   /**
