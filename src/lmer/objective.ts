@@ -323,6 +323,30 @@ export class PlsObjective {
     const t = B.terms[0];
     assert(B.diagKind[0] === 'bd', 'the first term is block-diagonal');
     const q = t.q;
+    const p1 = B.p + 1;
+    const T = this.T[0];
+    const acc = this.acc;
+    acc.fill(0);
+    // Each case is its own function so that the optimizing compiler sees one loop at a time
+    // (code after a loop that has not run yet would deoptimize a compiled loop every call).
+    const half =
+      q === 1
+        ? firstTermQ1(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0])
+        : q === 2
+          ? firstTermQ2(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0], T[2], T[3])
+          : this.firstTermGeneral() / 2;
+    assert(half === half, 'ΛᵀZᵀZΛ + I block is positive definite');
+    const C = this.xyxy;
+    let k = 0;
+    for (let a = 0; a < p1; a++) for (let b = 0; b <= a; b++) C[a * p1 + b] -= acc[k++];
+    return 2 * half;
+  }
+
+  /** firstTerm for q > 2, with the general kernels. */
+  private firstTermGeneral(): number {
+    const B = this.blocks;
+    const t = B.terms[0];
+    const q = t.q;
     const nl = t.nl;
     const dim = t.dim;
     const p1 = B.p + 1;
@@ -333,122 +357,33 @@ export class PlsObjective {
     const T = this.T[0];
     const acc = this.acc;
     const z = this.zrow;
-    acc.fill(0);
-    // log |L₀| as logs of running products (Math.log per level costs as much as the rest):
-    // every diagonal of L₀ is ≥ 1 (ΛᵀZᵀZΛ + I ⪰ I) and ≤ ~1e154, so a product flushed past
-    // 1e150 neither overflows nor underflows.
+    const qq = q * q;
     let ld = 0;
-    let prod = 1;
-    if (q === 1) {
-      const th = T[0];
-      const th2 = th * th;
-      for (let l = 0; l < nl; l++) {
-        const L = Math.sqrt(th2 * A[l] + 1);
-        D[l] = L;
-        prod *= L;
-        if (prod > 1e150) {
-          ld += Math.log(prod);
-          prod = 1;
+    for (let l = 0; l < nl; l++) {
+      this.congruence(A, l * qq, q, T, T, q, D, l * qq, q);
+      for (let r = 0; r < q; r++) D[l * qq + r * q + r] += 1;
+      const ok = choleskyInPlace(D, q, l * qq);
+      assert(ok, 'ΛᵀZᵀZΛ + I block is positive definite');
+      for (let r = 0; r < q; r++) ld += Math.log(D[l * qq + r * q + r]);
+      for (let a = 0; a < p1; a++) {
+        const base = a * dim + l * q;
+        for (let c = 0; c < q; c++) {
+          let s = 0;
+          for (let r = c; r < q; r++) s += X[base + r] * T[r * q + c];
+          Y[base + c] = s;
         }
-        for (let a = 0; a < p1; a++) {
-          const v = (X[a * dim + l] * th) / L;
-          Y[a * dim + l] = v;
-          z[a] = v;
-        }
-        let k = 0;
-        for (let a = 0; a < p1; a++) {
-          const va = z[a];
-          for (let b = 0; b <= a; b++) acc[k++] += va * z[b];
-        }
+        forwardSolve(D, l * qq, q, Y, base);
+        for (let c = 0; c < q; c++) z[a * q + c] = Y[base + c];
       }
-    } else if (q === 2) {
-      const t00 = T[0];
-      const t10 = T[2];
-      const t11 = T[3];
-      for (let l = 0; l < nl; l++) {
-        const o = l * 4;
-        const a00 = A[o];
-        const a10 = A[o + 2];
-        const a11 = A[o + 3];
-        // A·T, then Tᵀ·(A·T) + I.
-        const at00 = a00 * t00 + a10 * t10;
-        const at10 = a10 * t00 + a11 * t10;
-        const at11 = a11 * t11;
-        const m00 = t00 * at00 + t10 * at10 + 1;
-        const m10 = t11 * at10;
-        const m11 = t11 * at11 + 1;
-        const l00 = Math.sqrt(m00);
-        const l10 = m10 / l00;
-        const l11 = Math.sqrt(m11 - l10 * l10);
-        if (!(l11 > 0)) assert(false, 'ΛᵀZᵀZΛ + I block is positive definite');
-        D[o] = l00;
-        D[o + 1] = m10;
-        D[o + 2] = l10;
-        D[o + 3] = l11;
-        prod *= l00;
-        if (prod > 1e150) {
-          ld += Math.log(prod);
-          prod = 1;
-        }
-        prod *= l11;
-        if (prod > 1e150) {
-          ld += Math.log(prod);
-          prod = 1;
-        }
-        const col = 2 * l;
-        for (let a = 0; a < p1; a++) {
-          const base = a * dim + col;
-          const x0 = X[base];
-          const x1 = X[base + 1];
-          const z0 = (x0 * t00 + x1 * t10) / l00;
-          const z1 = (x1 * t11 - l10 * z0) / l11;
-          Y[base] = z0;
-          Y[base + 1] = z1;
-          z[2 * a] = z0;
-          z[2 * a + 1] = z1;
-        }
-        let k = 0;
-        for (let a = 0; a < p1; a++) {
-          const u0 = z[2 * a];
-          const u1 = z[2 * a + 1];
-          for (let b = 0; b <= a; b++) {
-            acc[k] = acc[k] + u0 * z[2 * b] + u1 * z[2 * b + 1];
-            k++;
-          }
-        }
-      }
-    } else {
-      const qq = q * q;
-      for (let l = 0; l < nl; l++) {
-        this.congruence(A, l * qq, q, T, T, q, D, l * qq, q);
-        for (let r = 0; r < q; r++) D[l * qq + r * q + r] += 1;
-        const ok = choleskyInPlace(D, q, l * qq);
-        assert(ok, 'ΛᵀZᵀZΛ + I block is positive definite');
-        for (let r = 0; r < q; r++) ld += Math.log(D[l * qq + r * q + r]);
-        for (let a = 0; a < p1; a++) {
-          const base = a * dim + l * q;
-          for (let c = 0; c < q; c++) {
-            let s = 0;
-            for (let r = c; r < q; r++) s += X[base + r] * T[r * q + c];
-            Y[base + c] = s;
-          }
-          forwardSolve(D, l * qq, q, Y, base);
-          for (let c = 0; c < q; c++) z[a * q + c] = Y[base + c];
-        }
-        let k = 0;
-        for (let a = 0; a < p1; a++) {
-          for (let b = 0; b <= a; b++) {
-            let s = 0;
-            for (let c = 0; c < q; c++) s += z[a * q + c] * z[b * q + c];
-            acc[k++] += s;
-          }
+      let k = 0;
+      for (let a = 0; a < p1; a++) {
+        for (let b = 0; b <= a; b++) {
+          let s = 0;
+          for (let c = 0; c < q; c++) s += z[a * q + c] * z[b * q + c];
+          acc[k++] += s;
         }
       }
     }
-    ld += Math.log(prod);
-    const C = this.xyxy;
-    let k = 0;
-    for (let a = 0; a < p1; a++) for (let b = 0; b <= a; b++) C[a * p1 + b] -= acc[k++];
     return 2 * ld;
   }
 
@@ -1037,4 +972,105 @@ function solveRowsBlockDiag(D: Float64Array, nl: number, q: number, M: Float64Ar
   for (let r = 0; r < rows; r++) {
     for (let l = 0; l < nl; l++) forwardSolve(D, l * qq, q, M, r * dim + l * q);
   }
+}
+
+/**
+ * Term 0 with q = 1 (firstTerm); returns log |L₀| (NaN when a block is not positive definite).
+ * Nothing after the loop calls or computes, so a loop compiled while it runs is not thrown
+ * away at its end for want of type feedback.
+ */
+function firstTermQ1(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  z: Float64Array,
+  nl: number,
+  p1: number,
+  th: number,
+): number {
+  const th2 = th * th;
+  const dim = nl;
+  let ld = 0;
+  for (let l = 0; l < nl; l++) {
+    const L = Math.sqrt(th2 * A[l] + 1);
+    D[l] = L;
+    ld += Math.log(L);
+    for (let a = 0; a < p1; a++) {
+      const v = (X[a * dim + l] * th) / L;
+      Y[a * dim + l] = v;
+      z[a] = v;
+    }
+    let k = 0;
+    for (let a = 0; a < p1; a++) {
+      const va = z[a];
+      for (let b = 0; b <= a; b++) acc[k++] += va * z[b];
+    }
+  }
+  return ld;
+}
+
+/** Term 0 with q = 2 (firstTerm), T = [t00 0; t10 t11]: as firstTermQ1. */
+function firstTermQ2(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  z: Float64Array,
+  nl: number,
+  p1: number,
+  t00: number,
+  t10: number,
+  t11: number,
+): number {
+  const dim = 2 * nl;
+  let ld = 0;
+  let ok = true;
+  for (let l = 0; l < nl; l++) {
+    const o = l * 4;
+    const a00 = A[o];
+    const a10 = A[o + 2];
+    const a11 = A[o + 3];
+    // A·T, then Tᵀ·(A·T) + I, then its Cholesky factor.
+    const at00 = a00 * t00 + a10 * t10;
+    const at10 = a10 * t00 + a11 * t10;
+    const at11 = a11 * t11;
+    const m00 = t00 * at00 + t10 * at10 + 1;
+    const m10 = t11 * at10;
+    const m11 = t11 * at11 + 1;
+    const l00 = Math.sqrt(m00);
+    const l10 = m10 / l00;
+    const l11 = Math.sqrt(m11 - l10 * l10);
+    ok = ok && l11 > 0;
+    D[o] = l00;
+    D[o + 1] = m10;
+    D[o + 2] = l10;
+    D[o + 3] = l11;
+    // One logarithm per level (each diagonal is ≥ 1 and far below √(max double)).
+    ld += Math.log(l00 * l11);
+    const col = 2 * l;
+    for (let a = 0; a < p1; a++) {
+      const base = a * dim + col;
+      const x0 = X[base];
+      const x1 = X[base + 1];
+      const z0 = (x0 * t00 + x1 * t10) / l00;
+      const z1 = (x1 * t11 - l10 * z0) / l11;
+      Y[base] = z0;
+      Y[base + 1] = z1;
+      z[2 * a] = z0;
+      z[2 * a + 1] = z1;
+    }
+    let k = 0;
+    for (let a = 0; a < p1; a++) {
+      const u0 = z[2 * a];
+      const u1 = z[2 * a + 1];
+      for (let b = 0; b <= a; b++) {
+        acc[k] = acc[k] + u0 * z[2 * b] + u1 * z[2 * b + 1];
+        k++;
+      }
+    }
+  }
+  return ok ? ld : NaN;
 }
