@@ -175,10 +175,12 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
     assert(q > 0, `term ${t.group} has columns`);
     assert(t.index.length === n && t.Z.length === n * q, `term ${t.group} has n rows`);
     checkFinite(t.Z, `the random-effects model matrix of (… | ${t.group})`, n);
+    let inRange = true;
     for (let i = 0; i < n; i++) {
       const l = t.index[i];
-      assert(l >= 0 && l < nl, `level index of term ${t.group} in range`);
+      if (l < 0 || l >= nl) inRange = false;
     }
+    assert(inRange, `level index of term ${t.group} in range`);
     const nTheta = (q * (q + 1)) / 2;
     terms.push({ q, nl, dim: nl * q, uOffset, thetaOffset, nTheta });
     uOffset += nl * q;
@@ -194,26 +196,19 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
     }
   }
 
-  // Weighted Z columns, per term (column-major n × q).
-  const zTilde = spec.random.map((t, j) => {
-    const q = terms[j].q;
-    const z = new Float64Array(n * q);
-    for (let c = 0; c < q; c++) for (let i = 0; i < n; i++) z[c * n + i] = sqrtW[i] * t.Z[c * n + i];
-    return z;
-  });
-  // Weighted [X y], column-major (p+1 columns).
-  const xy = new Float64Array(n * (p + 1));
-  for (let c = 0; c < p; c++) for (let i = 0; i < n; i++) xy[c * n + i] = sqrtW[i] * spec.fixed.X[c * n + i];
-  xy.set(yTilde, p * n);
+  // Weighted Z columns, per term (column-major n × q); without weights, Z itself.
+  const zTilde = spec.random.map((t, j) => (spec.weights ? weighted(t.Z, terms[j].q, sqrtW, n) : t.Z));
+  // Weighted [X y] as p+1 columns (views of X itself without weights).
+  const Xw = spec.weights ? weighted(spec.fixed.X, p, sqrtW, n) : spec.fixed.X;
+  const xyCols: Float64Array[] = [];
+  for (let c = 0; c < p; c++) xyCols.push(Xw.subarray(c * n, (c + 1) * n));
+  xyCols.push(yTilde);
 
   // [X y]ᵀ[X y].
   const aXYXY = new Float64Array((p + 1) * (p + 1));
   for (let a = 0; a <= p; a++) {
     for (let b = 0; b <= a; b++) {
-      let s = 0;
-      const ca = a * n;
-      const cb = b * n;
-      for (let i = 0; i < n; i++) s += xy[ca + i] * xy[cb + i];
+      const s = dot(xyCols[a], xyCols[b], n);
       aXYXY[a * (p + 1) + b] = s;
       aXYXY[b * (p + 1) + a] = s;
     }
@@ -292,16 +287,7 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
     const z = zTilde[j];
     const idx = index[j];
     const out = new Float64Array((p + 1) * dim);
-    for (let a = 0; a <= p; a++) {
-      const row = a * dim;
-      const col = a * n;
-      for (let i = 0; i < n; i++) {
-        const x = xy[col + i];
-        if (x === 0) continue;
-        const base = row + idx[i] * q;
-        for (let s = 0; s < q; s++) out[base + s] += x * z[s * n + i];
-      }
-    }
+    for (let a = 0; a <= p; a++) accumulateXZ(out, a * dim, xyCols[a], z, idx, q, n);
     return out;
   });
 
@@ -481,6 +467,33 @@ export function reverseCuthillMcKee(adj: readonly (readonly number[])[]): Int32A
     }
   }
   return order.reverse();
+}
+
+/** √w-weighted copy of `cols` column-major n-vectors. */
+function weighted(v: Float64Array, cols: number, sqrtW: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * cols);
+  for (let c = 0; c < cols; c++) for (let i = 0; i < n; i++) out[c * n + i] = sqrtW[i] * v[c * n + i];
+  return out;
+}
+
+function dot(x: Float64Array, y: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i] * y[i];
+  return s;
+}
+
+/** out[row + idx[i]·q + s] += x[i] · z[s·n + i]: one row of [X y]ᵀ Zⱼ. */
+function accumulateXZ(out: Float64Array, row: number, x: Float64Array, z: Float64Array, idx: Int32Array, q: number, n: number): void {
+  if (q === 1) {
+    for (let i = 0; i < n; i++) out[row + idx[i]] += x[i] * z[i];
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    if (xi === 0) continue;
+    const base = row + idx[i] * q;
+    for (let s = 0; s < q; s++) out[base + s] += xi * z[s * n + i];
+  }
 }
 
 function checkFinite(v: Float64Array, what: string, n: number): void {
