@@ -737,9 +737,14 @@ function missingAt(value: Value, n: number, mark: (i: number) => void): void {
 
 function subset(value: Value, rows: Int32Array, n: number): Value {
   const m = rows.length;
+  // No row dropped: the values as they are (only unused factor levels go).
+  if (m === n) return value.kind === 'factor' ? dropUnusedLevels(value) : value;
   switch (value.kind) {
-    case 'numeric':
-      return { kind: 'numeric', values: Float64Array.from(rows, (r) => value.values[r]) };
+    case 'numeric': {
+      const out = new Float64Array(m);
+      for (let i = 0; i < m; i++) out[i] = value.values[rows[i]];
+      return { kind: 'numeric', values: out };
+    }
     case 'matrix': {
       const out = new Float64Array(m * value.ncol);
       for (let j = 0; j < value.ncol; j++) {
@@ -748,11 +753,16 @@ function subset(value: Value, rows: Int32Array, n: number): Value {
       return { kind: 'matrix', ncol: value.ncol, values: out, colnames: value.colnames };
     }
     case 'factor': {
-      const f: FactorValue = { kind: 'factor', levels: value.levels, codes: Int32Array.from(rows, (r) => value.codes[r]) };
+      const codes = new Int32Array(m);
+      for (let i = 0; i < m; i++) codes[i] = value.codes[rows[i]];
+      const f: FactorValue = { kind: 'factor', levels: value.levels, codes };
       return dropUnusedLevels(f);
     }
-    case 'logical':
-      return { kind: 'logical', values: Int8Array.from(rows, (r) => value.values[r]) };
+    case 'logical': {
+      const out = new Int8Array(m);
+      for (let i = 0; i < m; i++) out[i] = value.values[rows[i]];
+      return { kind: 'logical', values: out };
+    }
   }
 }
 
