@@ -331,9 +331,13 @@ export class PlsObjective {
     // (code after a loop that has not run yet would deoptimize a compiled loop every call).
     const half =
       q === 1
-        ? firstTermQ1(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0])
+        ? p1 === 3
+          ? firstTermQ1P3(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, t.nl, T[0])
+          : firstTermQ1(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0])
         : q === 2
-          ? firstTermQ2(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0], T[2], T[3])
+          ? p1 === 3
+            ? firstTermQ2P3(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, t.nl, T[0], T[2], T[3])
+            : firstTermQ2(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0], T[2], T[3])
           : this.firstTermGeneral() / 2;
     assert(half === half, 'ΛᵀZᵀZΛ + I block is positive definite');
     const C = this.xyxy;
@@ -1072,5 +1076,125 @@ function firstTermQ2(
       }
     }
   }
+  return ok ? ld : NaN;
+}
+
+/**
+ * firstTermQ1 for one fixed-effects column and the response (p + 1 = 3, e.g. y ~ x + (1 | g)),
+ * with the XY downdate in six scalars. Same operations in the same order as firstTermQ1.
+ */
+function firstTermQ1P3(A: Float64Array, X: Float64Array, D: Float64Array, Y: Float64Array, acc: Float64Array, nl: number, th: number): number {
+  const th2 = th * th;
+  const r1 = nl;
+  const r2 = 2 * nl;
+  let c00 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let ld = 0;
+  for (let l = 0; l < nl; l++) {
+    const L = Math.sqrt(th2 * A[l] + 1);
+    D[l] = L;
+    ld += Math.log(L);
+    const v0 = (X[l] * th) / L;
+    const v1 = (X[r1 + l] * th) / L;
+    const v2 = (X[r2 + l] * th) / L;
+    Y[l] = v0;
+    Y[r1 + l] = v1;
+    Y[r2 + l] = v2;
+    c00 += v0 * v0;
+    c10 += v1 * v0;
+    c11 += v1 * v1;
+    c20 += v2 * v0;
+    c21 += v2 * v1;
+    c22 += v2 * v2;
+  }
+  acc[0] = c00;
+  acc[1] = c10;
+  acc[2] = c11;
+  acc[3] = c20;
+  acc[4] = c21;
+  acc[5] = c22;
+  return ld;
+}
+
+/** firstTermQ2 for p + 1 = 3 (e.g. y ~ x + (x | g)), the XY downdate in six scalars. */
+function firstTermQ2P3(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  nl: number,
+  t00: number,
+  t10: number,
+  t11: number,
+): number {
+  const dim = 2 * nl;
+  const r2 = 2 * dim;
+  let c00 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let ld = 0;
+  let ok = true;
+  for (let l = 0; l < nl; l++) {
+    const o = l * 4;
+    const a00 = A[o];
+    const a10 = A[o + 2];
+    const a11 = A[o + 3];
+    const at00 = a00 * t00 + a10 * t10;
+    const at10 = a10 * t00 + a11 * t10;
+    const at11 = a11 * t11;
+    const m00 = t00 * at00 + t10 * at10 + 1;
+    const m10 = t11 * at10;
+    const m11 = t11 * at11 + 1;
+    const l00 = Math.sqrt(m00);
+    const l10 = m10 / l00;
+    const l11 = Math.sqrt(m11 - l10 * l10);
+    ok = ok && l11 > 0;
+    D[o] = l00;
+    D[o + 1] = m10;
+    D[o + 2] = l10;
+    D[o + 3] = l11;
+    ld += Math.log(l00 * l11);
+    const b0 = 2 * l;
+    const b1 = dim + b0;
+    const b2 = r2 + b0;
+    const x00 = X[b0];
+    const x01 = X[b0 + 1];
+    const x10 = X[b1];
+    const x11 = X[b1 + 1];
+    const x20 = X[b2];
+    const x21 = X[b2 + 1];
+    const z00 = (x00 * t00 + x01 * t10) / l00;
+    const z01 = (x01 * t11 - l10 * z00) / l11;
+    const z10 = (x10 * t00 + x11 * t10) / l00;
+    const z11 = (x11 * t11 - l10 * z10) / l11;
+    const z20 = (x20 * t00 + x21 * t10) / l00;
+    const z21 = (x21 * t11 - l10 * z20) / l11;
+    Y[b0] = z00;
+    Y[b0 + 1] = z01;
+    Y[b1] = z10;
+    Y[b1 + 1] = z11;
+    Y[b2] = z20;
+    Y[b2 + 1] = z21;
+    c00 = c00 + z00 * z00 + z01 * z01;
+    c10 = c10 + z10 * z00 + z11 * z01;
+    c11 = c11 + z10 * z10 + z11 * z11;
+    c20 = c20 + z20 * z00 + z21 * z01;
+    c21 = c21 + z20 * z10 + z21 * z11;
+    c22 = c22 + z20 * z20 + z21 * z21;
+  }
+  acc[0] = c00;
+  acc[1] = c10;
+  acc[2] = c11;
+  acc[3] = c20;
+  acc[4] = c21;
+  acc[5] = c22;
   return ok ? ld : NaN;
 }
