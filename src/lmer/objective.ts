@@ -786,6 +786,11 @@ export class PlsObjective {
     for (let j = 0; j < K; j++) {
       const tj = B.terms[j];
       const qc = tj.q;
+      if (j === K - 1 && B.diagKind[j] === 'bd') {
+        // Nothing follows a block-diagonal last term: level by level, T (L_l L_lᵀ)⁻¹ Tᵀ.
+        out.push(blockDiagonalConditionalCovariance(this.diag[j], this.T[j], tj.nl, qc));
+        continue;
+      }
       const res = new Float64Array(tj.nl * qc * qc);
       for (let l = 0; l < tj.nl; l++) {
         // Block j: columns l·q … l·q+q−1 of L_jj⁻¹.
@@ -1197,4 +1202,57 @@ function firstTermQ2P3(
   acc[4] = c21;
   acc[5] = c22;
   return ok ? ld : NaN;
+}
+
+/**
+ * Per level of a block-diagonal term that no later term touches: Λ_l (L_l L_lᵀ)⁻¹ Λ_lᵀ with the
+ * level's q × q factor L_l (row-major lower, in D) and template T: ℓ q×q blocks, row-major.
+ */
+function blockDiagonalConditionalCovariance(D: Float64Array, T: Float64Array, nl: number, q: number): Float64Array {
+  const qq = q * q;
+  const res = new Float64Array(nl * qq);
+  if (q === 1) {
+    const t2 = T[0] * T[0];
+    for (let l = 0; l < nl; l++) res[l] = t2 / (D[l] * D[l]);
+    return res;
+  }
+  const W = new Float64Array(qq);
+  const V = new Float64Array(qq);
+  const TV = new Float64Array(qq);
+  for (let l = 0; l < nl; l++) {
+    const o = l * qq;
+    // W = L_l⁻¹ (lower), column by column.
+    for (let c = 0; c < q; c++) {
+      for (let r = 0; r < q; r++) {
+        let s = r === c ? 1 : 0;
+        for (let k = c; k < r; k++) s -= D[o + r * q + k] * W[k * q + c];
+        W[r * q + c] = r < c ? 0 : s / D[o + r * q + r];
+      }
+    }
+    // V = Wᵀ W = (L_l L_lᵀ)⁻¹.
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (let r = a; r < q; r++) s += W[r * q + a] * W[r * q + b];
+        V[a * q + b] = s;
+        V[b * q + a] = s;
+      }
+    }
+    // T V Tᵀ.
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b < q; b++) {
+        let s = 0;
+        for (let k = 0; k <= a; k++) s += T[a * q + k] * V[k * q + b];
+        TV[a * q + b] = s;
+      }
+    }
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b < q; b++) {
+        let s = 0;
+        for (let k = 0; k <= b; k++) s += TV[a * q + k] * T[b * q + k];
+        res[o + a * q + b] = s;
+      }
+    }
+  }
+  return res;
 }

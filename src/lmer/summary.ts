@@ -91,28 +91,19 @@ export function collectResults(spec: ModelSpec, blocks: PlsBlocks, objective: Pl
   // Fitted values and residuals on the response scale (offset included, weights not).
   const fitted = new Float64Array(n);
   const X = spec.fixed.X;
-  for (let a = 0; a < p; a++) {
-    const ba = beta[a];
-    for (let i = 0; i < n; i++) fitted[i] += X[a * n + i] * ba;
-  }
+  for (let a = 0; a < p; a++) addScaled(fitted, X, a * n, beta[a], n);
   // Position of term j's original level l in u (the factor may reorder a term's levels).
   const pos = (j: number, l: number): number => blocks.levelPosition[j]?.[l] ?? l;
   spec.random.forEach((t, j) => {
     const layout = blocks.terms[j];
-    const q = layout.q;
-    for (let c = 0; c < q; c++) {
-      for (let i = 0; i < n; i++) fitted[i] += t.Z[c * n + i] * b[layout.uOffset + pos(j, t.index[i]) * q + c];
-    }
+    for (let c = 0; c < layout.q; c++) addRandom(fitted, t.Z, c * n, t.index, blocks.levelPosition[j], b, layout.uOffset, layout.q, c, n);
   });
   if (spec.offset) for (let i = 0; i < n; i++) fitted[i] += spec.offset[i];
   const residuals = new Float64Array(n);
   const scaled = new Float64Array(n);
   const pearson = spec.weights ? new Float64Array(n) : scaled;
-  for (let i = 0; i < n; i++) {
-    residuals[i] = spec.response.values[i] - fitted[i];
-    scaled[i] = residuals[i] / sigma;
-    if (spec.weights) pearson[i] = (blocks.sqrtW[i] * residuals[i]) / sigma;
-  }
+  residualsOf(spec.response.values, fitted, sigma, residuals, scaled, n);
+  if (spec.weights) for (let i = 0; i < n; i++) pearson[i] = (blocks.sqrtW[i] * residuals[i]) / sigma;
   const scaledQ = quantiles(scaled, [0, 0.25, 0.5, 0.75, 1]);
 
   // VarCorr, one entry per term, with R's make.unique group names.
@@ -195,6 +186,42 @@ export function collectResults(spec: ModelSpec, blocks: PlsBlocks, objective: Pl
     scaledResidualQuantiles: scaledQ,
     summaryResidualQuantiles: spec.weights ? quantiles(pearson, [0, 0.25, 0.5, 0.75, 1]) : [...scaledQ],
   };
+}
+
+// Loops of collectResults, each in its own function: they run once per fit, so each is
+// compiled while it runs, and code after a loop in the same function would be thrown away.
+
+/** out[i] += v[off + i] · k. */
+function addScaled(out: Float64Array, v: Float64Array, off: number, k: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] += v[off + i] * k;
+}
+
+/** out[i] += Z[off + i] · b[uOffset + pos(index[i])·q + c]: one column of a term's Zb. */
+function addRandom(
+  out: Float64Array,
+  Z: Float64Array,
+  off: number,
+  index: Int32Array,
+  position: Int32Array | null,
+  b: Float64Array,
+  uOffset: number,
+  q: number,
+  c: number,
+  n: number,
+): void {
+  if (position) {
+    for (let i = 0; i < n; i++) out[i] += Z[off + i] * b[uOffset + position[index[i]] * q + c];
+  } else {
+    for (let i = 0; i < n; i++) out[i] += Z[off + i] * b[uOffset + index[i] * q + c];
+  }
+}
+
+function residualsOf(y: Float64Array, fitted: Float64Array, sigma: number, residuals: Float64Array, scaled: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = y[i] - fitted[i];
+    residuals[i] = r;
+    scaled[i] = r / sigma;
+  }
 }
 
 /** R's make.unique(names): later duplicates get ".1", ".2", … avoiding names already used. */

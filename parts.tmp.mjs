@@ -1,0 +1,17 @@
+import { readDataFile } from './dist/src/data/read.js';
+import { buildModelSpec } from './dist/src/model/build.js';
+import { buildPlsBlocks } from './dist/src/lmer/blocks.js';
+import { PlsObjective } from './dist/src/lmer/objective.js';
+import { quantiles } from './dist/src/lmer/summary.js';
+const spec = buildModelSpec(process.argv[3], await readDataFile(process.argv[2]));
+const B = buildPlsBlocks(spec); const o = new PlsObjective(B, true);
+o.evaluate(Float64Array.from([0.9, 0.01, 0.2]));
+const T = (label, f) => { const t = performance.now(); const r = f(); console.log(label, (performance.now() - t).toFixed(1)); return r; };
+const beta = T('beta', () => o.beta());
+T('vcov', () => o.unscaledVcov());
+const u = T('u', () => o.u(beta));
+const b = T('b', () => o.b(u));
+T('condCov', () => o.conditionalCovariance());
+const x = new Float64Array(spec.nobs).map(() => Math.random());
+T('quantiles', () => quantiles(x, [0, .25, .5, .75, 1]));
+T('ranef-arrays', () => { const out = []; for (let l = 0; l < B.terms[0].nl; l++) out.push([b[2*l], b[2*l+1]]); return out; });
