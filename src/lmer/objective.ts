@@ -672,6 +672,7 @@ export class PlsObjective {
     const B = this.blocks;
     const K = B.terms.length;
     const p = B.p;
+    if (K === 1 && B.terms[0].q === 2) return singleTermU2(this.xy[0], this.diag[0], beta, B.terms[0].nl, p);
     const u = new Float64Array(B.qTotal);
     for (let j = K - 1; j >= 0; j--) {
       const t = B.terms[j];
@@ -728,6 +729,10 @@ export class PlsObjective {
       const t = B.terms[j];
       const T = this.T[j];
       const q = t.q;
+      if (q === 2) {
+        scaleLevels2(u, b, t.uOffset, t.nl, T[0], T[2], T[3]);
+        continue;
+      }
       for (let l = 0; l < t.nl; l++) {
         const base = t.uOffset + l * q;
         for (let r = 0; r < q; r++) {
@@ -1216,6 +1221,10 @@ function blockDiagonalConditionalCovariance(D: Float64Array, T: Float64Array, nl
     for (let l = 0; l < nl; l++) res[l] = t2 / (D[l] * D[l]);
     return res;
   }
+  if (q === 2) {
+    blockConditionalCovariance2(D, res, nl, T[0], T[2], T[3]);
+    return res;
+  }
   const W = new Float64Array(qq);
   const V = new Float64Array(qq);
   const TV = new Float64Array(qq);
@@ -1255,4 +1264,61 @@ function blockDiagonalConditionalCovariance(D: Float64Array, T: Float64Array, nl
     }
   }
   return res;
+}
+
+/**
+ * u for a model with one term of q = 2: solve L_lᵀ u_l = c_l − R_ZX,l β level by level (the
+ * general u() does the same, in the same order of operations).
+ */
+function singleTermU2(X: Float64Array, D: Float64Array, beta: Float64Array, nl: number, p: number): Float64Array {
+  const dim = 2 * nl;
+  const u = new Float64Array(dim);
+  for (let col = 0; col < dim; col++) {
+    let s = X[p * dim + col];
+    for (let a = 0; a < p; a++) s -= X[a * dim + col] * beta[a];
+    u[col] = s;
+  }
+  for (let l = 0; l < nl; l++) {
+    const o = 4 * l;
+    // backSolve with L = [l00 0; l10 l11].
+    const u1 = u[2 * l + 1] / D[o + 3];
+    u[2 * l + 1] = u1;
+    u[2 * l] = (u[2 * l] - D[o + 2] * u1) / D[o];
+  }
+  return u;
+}
+
+/** b_l = T u_l for every level of a q = 2 term, T = [t00 0; t10 t11]. */
+function scaleLevels2(u: Float64Array, b: Float64Array, off: number, nl: number, t00: number, t10: number, t11: number): void {
+  for (let l = 0; l < nl; l++) {
+    const i = off + 2 * l;
+    const u0 = u[i];
+    const u1 = u[i + 1];
+    b[i] = t00 * u0;
+    b[i + 1] = t10 * u0 + t11 * u1;
+  }
+}
+
+/** blockDiagonalConditionalCovariance for q = 2, written out. */
+function blockConditionalCovariance2(D: Float64Array, res: Float64Array, nl: number, t00: number, t10: number, t11: number): void {
+  for (let l = 0; l < nl; l++) {
+    const o = 4 * l;
+    // W = L⁻¹ for L = [l00 0; l10 l11].
+    const w00 = 1 / D[o];
+    const w11 = 1 / D[o + 3];
+    const w10 = -(D[o + 2] * w00) / D[o + 3];
+    // V = Wᵀ W.
+    const v00 = w00 * w00 + w10 * w10;
+    const v10 = w11 * w10;
+    const v11 = w11 * w11;
+    // T V Tᵀ.
+    const tv00 = t00 * v00;
+    const tv01 = t00 * v10;
+    const tv10 = t10 * v00 + t11 * v10;
+    const tv11 = t10 * v10 + t11 * v11;
+    res[o] = tv00 * t00;
+    res[o + 1] = tv00 * t10 + tv01 * t11;
+    res[o + 2] = tv10 * t00;
+    res[o + 3] = tv10 * t10 + tv11 * t11;
+  }
 }
