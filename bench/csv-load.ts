@@ -5,20 +5,22 @@
  * text (strings only, before any typing). Exits 1 when the median is over the target.
  *
  *   npm run bench:csv            (add --rows N to change the size, --skip-csv-parse to skip it)
+ *   npm run bench -- csv-load    (the same, as a suite of bench/run.ts)
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { readDataFile } from '../src/data/read.js';
 
 const TARGET_MS = 3000;
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+function argValue(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 /** Deterministic CSV text: y (9 decimals), x (8 decimals), g (integer id). */
@@ -46,8 +48,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function main(): Promise<number> {
-  const rows = Number(argValue('--rows') ?? 1_000_000);
+async function run(argv: readonly string[]): Promise<number> {
+  const rows = Number(argValue(argv, '--rows') ?? 1_000_000);
   const dir = await mkdtemp(join(tmpdir(), 'lmer2jags-csv-bench-'));
   try {
     const path = join(dir, 'big.csv');
@@ -69,7 +71,7 @@ async function main(): Promise<number> {
     const med = median(times);
     console.log(`readDataFile: median ${med.toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms); target < ${TARGET_MS} ms`);
 
-    if (!process.argv.includes('--skip-csv-parse')) {
+    if (!argv.includes('--skip-csv-parse')) {
       const t0 = performance.now();
       const records = parse(readFileSync(path, 'utf8')) as string[][];
       const ms = performance.now() - t0;
@@ -87,4 +89,12 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+/** The suite: exit code 1 when the median is over the target. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  if (code !== 0) process.exitCode = code;
+}
+
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main(process.argv.slice(2));
+}

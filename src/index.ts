@@ -23,6 +23,12 @@ export { buildModelSpec, type BuildOptions } from './model/build.js';
 export { summarizeSpec, formatSpec, type SpecSummary } from './model/describe.js';
 export type * from './model/spec.js';
 
+// lmer: fit a ModelSpec as lme4 does, and report it as lme4's summary() or the fit --json document
+export { fitLmer, lmerAtTheta, lmerStart, type LmerFit, type LmerOptions, type LmerDiagnostic, type OptimizerRecord } from './lmer/fit.js';
+export { lmerFitToJson, type LmerResults, type VarCorrEntry, type RanefGroup } from './lmer/summary.js';
+export { formatLmerSummary, formatOptimizerRecord, type SummaryOptions } from './lmer/format.js';
+export type { Derivatives } from './lmer/convergence.js';
+
 // JAGS: convert a ModelSpec to JAGS files, write them, run JAGS, read its samples
 export { convertModel, DEFAULT_OPTIONS as CONVERT_DEFAULTS, type ConvertOptions, type Conversion } from './jags/render.js';
 export { sanitizeName, type NamesJson, type Parameterization, type CovarianceForm } from './jags/names.js';

@@ -11,6 +11,7 @@ import { reportError } from './common.js';
 import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
 import { demoOptions, runDemo, type DemoArgs } from './demo.js';
 import { explainOptions, runExplain, type ExplainArgs } from './explain.js';
+import { fitOptions, runFit, type FitArgs } from './fit.js';
 import { exitQuietlyOnClosedStdout, Output } from './output.js';
 import { modelOptions, runParse, type ParseArgs } from './parse.js';
 import { runSample, sampleOptions, type SampleArgs } from './sample.js';
@@ -53,6 +54,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => modelOptions(y).example('$0 parse "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '').epilogue(EXIT_CODES),
       async (args) => {
         code = await runParse(args as unknown as ParseArgs);
+      },
+    )
+    .command(
+      'fit <formula>',
+      "fit the model as lme4's lmer() does and print its summary (REML, or ML with --ml)",
+      (y) => fitOptions(y).example('$0 fit "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '').epilogue(EXIT_CODES),
+      async (args) => {
+        code = await runFit(args as unknown as FitArgs);
       },
     )
     .command(

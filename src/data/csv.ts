@@ -516,6 +516,178 @@ function scanCsv(text: string, path: string): Scan {
   return { start, end, side, nfield: nf, recFirst, recLine, recPos, nrec };
 }
 
+/** The header's names as written: unquoted names trimmed of blanks, quoted ones kept. */
+function headerNames(text: string, scan: Scan, ncol: number): string[] {
+  const rawNames: string[] = [];
+  for (let j = 0; j < ncol; j++) {
+    const k = scan.recFirst[0] + j;
+    const s = scan.start[k];
+    const quoted = s > 0 && text.charCodeAt(s - 1) === QUOTE;
+    const t = fieldText(text, scan, k);
+    rawNames.push(quoted || s < 0 ? t : t.replace(/^[ \t]+|[ \t]+$/g, ''));
+  }
+  return rawNames;
+}
+
+// ---------------------------------------------------------------------------------------
+// The fast path: a header, then rows of plain numbers
+
+/**
+ * A CSV whose data rows are all plain decimal numbers (optional sign, digits, optional point
+ * and exponent; no blanks, quotes, NA or empty fields), each row with the header's number of
+ * fields and ending in LF or CRLF: parsed in one pass, each number as parseRNumber parses it
+ * (the same arithmetic, so the same bits) and each column typed as typeColumn types it. Null
+ * at the first thing that is not so; the general reader then starts over.
+ */
+function parsePlainNumeric(text: string, path: string): CsvResult | null {
+  const n = text.length;
+  const bodyStart = text.indexOf('\n') + 1;
+  if (bodyStart <= 0 || bodyStart >= n) return null;
+  const headerText = text.slice(0, bodyStart);
+  // A quoted name may hold a line break, and then the header is not one line.
+  let quotes = 0;
+  for (let i = 0; i < bodyStart; i++) if (headerText.charCodeAt(i) === QUOTE) quotes++;
+  if (quotes % 2 !== 0) return null;
+  const headerScan = scanCsv(headerText, path);
+  if (headerScan.nrec !== 1) return null;
+  const ncol = headerScan.recFirst[1] - headerScan.recFirst[0];
+  if (ncol < 2) return null;
+  // Room for about as many rows as the first row's length suggests (grown when short).
+  const firstEnd = text.indexOf('\n', bodyStart);
+  const firstLength = (firstEnd < 0 ? n : firstEnd + 1) - bodyStart;
+  let cap = Math.max(16, Math.ceil(((n - bodyStart) / Math.max(1, firstLength)) * 1.1));
+  let cols: Float64Array[] = Array.from({ length: ncol }, () => new Float64Array(cap));
+  const integer = new Uint8Array(ncol).fill(1);
+  const state = { pos: bodyStart, integer: true };
+  let row = 0;
+  while (state.pos < n) {
+    const c0 = text.charCodeAt(state.pos);
+    if (c0 === LF || c0 === CR) {
+      // Only line ends may follow the last row.
+      for (let i = state.pos; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c !== LF && c !== CR) return null;
+      }
+      break;
+    }
+    if (row === cap) {
+      cap *= 2;
+      cols = cols.map((col) => {
+        const bigger = new Float64Array(cap);
+        bigger.set(col);
+        return bigger;
+      });
+    }
+    for (let j = 0; j < ncol; j++) {
+      const v = plainNumber(text, state, n);
+      if (v !== v) return null;
+      cols[j][row] = v;
+      if (!state.integer) integer[j] = 0;
+      const c = state.pos < n ? text.charCodeAt(state.pos) : LF;
+      if (j < ncol - 1) {
+        if (c !== COMMA) return null;
+        state.pos++;
+      } else if (c === LF) state.pos++;
+      else if (c === CR && text.charCodeAt(state.pos + 1) === LF) state.pos += 2;
+      else if (state.pos < n) return null;
+    }
+    row++;
+  }
+  if (row === 0) return null;
+  const notes: string[] = [];
+  const names = fixNames(headerNames(headerText, headerScan, ncol), notes);
+  const columns: Column[] = cols.map((col, j) => ({
+    kind: 'numeric',
+    name: names[j],
+    values: col.length === row ? col : col.slice(0, row),
+    integer: integer[j] === 1,
+  }));
+  const headerLine = 1;
+  return { table: makeTable(path, columns, (r) => headerLine + 1 + r), notes };
+}
+
+/**
+ * The plain number at state.pos (parseRNumber's grammar without blanks, hex or words), moving
+ * state.pos past it and setting state.integer; NaN when there is none.
+ */
+function plainNumber(text: string, state: { pos: number; integer: boolean }, n: number): number {
+  let p = state.pos;
+  let c = p < n ? text.charCodeAt(p) : -1;
+  let negative = false;
+  if (c === 45 || c === 43) {
+    negative = c === 45;
+    c = ++p < n ? text.charCodeAt(p) : -1;
+  }
+  const numStart = p;
+  let mantissa = 0;
+  let sig = 0;
+  let dropped = 0;
+  let fracDigits = 0;
+  let anyDigit = false;
+  let simple = true;
+  while (c >= 48 && c <= 57) {
+    anyDigit = true;
+    if (sig < 15) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (mantissa !== 0) sig++;
+    } else {
+      dropped++;
+      simple = false;
+    }
+    c = ++p < n ? text.charCodeAt(p) : -1;
+  }
+  let hasPoint = false;
+  if (c === 46) {
+    hasPoint = true;
+    c = ++p < n ? text.charCodeAt(p) : -1;
+    while (c >= 48 && c <= 57) {
+      anyDigit = true;
+      if (sig < 15) {
+        mantissa = mantissa * 10 + (c - 48);
+        if (mantissa !== 0) sig++;
+        fracDigits++;
+      } else simple = false;
+      c = ++p < n ? text.charCodeAt(p) : -1;
+    }
+  }
+  if (!anyDigit) return NaN;
+  let exponent = 0;
+  let hasExponent = false;
+  if (c === 101 || c === 69) {
+    hasExponent = true;
+    c = ++p < n ? text.charCodeAt(p) : -1;
+    let expNegative = false;
+    if (c === 45 || c === 43) {
+      expNegative = c === 45;
+      c = ++p < n ? text.charCodeAt(p) : -1;
+    }
+    let expDigits = false;
+    while (c >= 48 && c <= 57) {
+      expDigits = true;
+      if (exponent < 100000) exponent = exponent * 10 + (c - 48);
+      c = ++p < n ? text.charCodeAt(p) : -1;
+    }
+    // "1e" is 1 to R; leave such rarities to the general reader.
+    if (!expDigits) return NaN;
+    if (expNegative) exponent = -exponent;
+  }
+  const end = p;
+  state.pos = p;
+  if (!hasPoint && !hasExponent && simple) {
+    const v = negative ? 0 - mantissa : mantissa;
+    state.integer = v >= -2147483647 && v <= 2147483647;
+    return v;
+  }
+  state.integer = false;
+  const scale = exponent + dropped - fracDigits;
+  if (simple && scale >= -22 && scale <= 22) {
+    const v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
+    return negative ? -v : v;
+  }
+  const v = Number(text.slice(numStart, end));
+  return negative ? -v : v;
+}
+
 // ---------------------------------------------------------------------------------------
 // Names
 
@@ -701,8 +873,17 @@ function raggedError(text: string, path: string, scan: Scan, r: number, ncol: nu
   });
 }
 
-/** Parse CSV text (already decoded) into a DataTable; `path` is used in messages only. */
-export function parseCsv(text: string, path: string): CsvResult {
+/**
+ * Parse CSV text (already decoded) into a DataTable; `path` is used in messages only. Files of
+ * plain numbers (the common case for large data) take a one-pass fast path that gives the same
+ * table; anything else (quotes in the data, NA, strings, blank fields, ragged rows, row names)
+ * goes through the general scanner. `general: true` forces the general scanner (for tests).
+ */
+export function parseCsv(text: string, path: string, options: { general?: boolean } = {}): CsvResult {
+  if (!options.general) {
+    const fast = parsePlainNumeric(text, path);
+    if (fast) return fast;
+  }
   const scan = scanCsv(text, path);
   const notes: string[] = [];
   if (scan.nrec === 0) {
@@ -761,15 +942,7 @@ export function parseCsv(text: string, path: string): CsvResult {
     if (countOf(r) !== expected) throw raggedError(text, path, scan, r, ncol, expected);
   }
 
-  const rawNames: string[] = [];
-  for (let j = 0; j < ncol; j++) {
-    const k = scan.recFirst[0] + j;
-    const s = scan.start[k];
-    const quoted = s > 0 && text.charCodeAt(s - 1) === QUOTE;
-    const t = fieldText(text, scan, k);
-    rawNames.push(quoted || s < 0 ? t : t.replace(/^[ \t]+|[ \t]+$/g, ''));
-  }
-  const names = fixNames(rawNames, notes);
+  const names = fixNames(headerNames(text, scan, ncol), notes);
 
   const nrow = scan.nrec - 1;
   const src: FieldSource = { text, scan };

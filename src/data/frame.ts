@@ -716,30 +716,63 @@ export function evaluateVariable(v: Variable, table: DataTable, formulaText: str
 // The frame: na.omit and dropping unused levels
 // ---------------------------------------------------------------------------------------
 
-function missingAt(value: Value, n: number, mark: (i: number) => void): void {
+/** Mark the rows where `value` is missing; returns how many rows that is (each row once). */
+function missingAt(value: Value, n: number, missing: Uint8Array): number {
+  let count = 0;
   switch (value.kind) {
-    case 'numeric':
-      for (let i = 0; i < n; i++) if (Number.isNaN(value.values[i])) mark(i);
-      break;
-    case 'matrix':
-      for (let j = 0; j < value.ncol; j++) {
-        for (let i = 0; i < n; i++) if (Number.isNaN(value.values[j * n + i])) mark(i);
+    case 'numeric': {
+      const v = value.values;
+      for (let i = 0; i < n; i++) {
+        if (v[i] !== v[i]) {
+          missing[i] = 1;
+          count++;
+        }
       }
       break;
+    }
+    case 'matrix': {
+      const own = new Uint8Array(n);
+      for (let j = 0; j < value.ncol; j++) {
+        for (let i = 0; i < n; i++) if (Number.isNaN(value.values[j * n + i])) own[i] = 1;
+      }
+      for (let i = 0; i < n; i++) {
+        if (own[i]) {
+          missing[i] = 1;
+          count++;
+        }
+      }
+      break;
+    }
     case 'factor':
-      for (let i = 0; i < n; i++) if (value.codes[i] < 0) mark(i);
+      for (let i = 0; i < n; i++) {
+        if (value.codes[i] < 0) {
+          missing[i] = 1;
+          count++;
+        }
+      }
       break;
     case 'logical':
-      for (let i = 0; i < n; i++) if (value.values[i] < 0) mark(i);
+      for (let i = 0; i < n; i++) {
+        if (value.values[i] < 0) {
+          missing[i] = 1;
+          count++;
+        }
+      }
       break;
   }
+  return count;
 }
 
 function subset(value: Value, rows: Int32Array, n: number): Value {
   const m = rows.length;
+  // No row dropped: the values as they are (only unused factor levels go).
+  if (m === n) return value.kind === 'factor' ? dropUnusedLevels(value) : value;
   switch (value.kind) {
-    case 'numeric':
-      return { kind: 'numeric', values: Float64Array.from(rows, (r) => value.values[r]) };
+    case 'numeric': {
+      const out = new Float64Array(m);
+      for (let i = 0; i < m; i++) out[i] = value.values[rows[i]];
+      return { kind: 'numeric', values: out };
+    }
     case 'matrix': {
       const out = new Float64Array(m * value.ncol);
       for (let j = 0; j < value.ncol; j++) {
@@ -748,11 +781,16 @@ function subset(value: Value, rows: Int32Array, n: number): Value {
       return { kind: 'matrix', ncol: value.ncol, values: out, colnames: value.colnames };
     }
     case 'factor': {
-      const f: FactorValue = { kind: 'factor', levels: value.levels, codes: Int32Array.from(rows, (r) => value.codes[r]) };
+      const codes = new Int32Array(m);
+      for (let i = 0; i < m; i++) codes[i] = value.codes[rows[i]];
+      const f: FactorValue = { kind: 'factor', levels: value.levels, codes };
       return dropUnusedLevels(f);
     }
-    case 'logical':
-      return { kind: 'logical', values: Int8Array.from(rows, (r) => value.values[r]) };
+    case 'logical': {
+      const out = new Int8Array(m);
+      for (let i = 0; i < m; i++) out[i] = value.values[rows[i]];
+      return { kind: 'logical', values: out };
+    }
   }
 }
 
@@ -769,20 +807,19 @@ export function buildModelFrame(vars: readonly Variable[], table: DataTable, for
   }
   const missing = new Uint8Array(n);
   const counts: { variable: Variable; count: number }[] = [];
+  let anyMissing = false;
   for (const { variable, value } of evaluated.values()) {
-    const own = new Uint8Array(n);
-    missingAt(value, n, (i) => {
-      own[i] = 1;
-    });
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      count += own[i];
-      missing[i] |= own[i];
+    const count = missingAt(value, n, missing);
+    if (count > 0) {
+      counts.push({ variable, count });
+      anyMissing = true;
     }
-    if (count > 0) counts.push({ variable, count });
   }
-  let kept = 0;
-  for (let i = 0; i < n; i++) if (!missing[i]) kept++;
+  let kept = n;
+  if (anyMissing) {
+    kept = 0;
+    for (let i = 0; i < n; i++) if (!missing[i]) kept++;
+  }
   if (kept === 0) {
     if (n === 0) {
       throw new Lmer2JagsError(`the data (${table.source}) has no rows`, {
@@ -797,7 +834,11 @@ export function buildModelFrame(vars: readonly Variable[], table: DataTable, for
     });
   }
   const rowIndex = new Int32Array(kept);
-  for (let i = 0, k = 0; i < n; i++) if (!missing[i]) rowIndex[k++] = i;
+  if (anyMissing) {
+    for (let i = 0, k = 0; i < n; i++) if (!missing[i]) rowIndex[k++] = i;
+  } else {
+    for (let i = 0; i < n; i++) rowIndex[i] = i;
+  }
   const values = new Map<string, Value>();
   for (const [label, { value }] of evaluated) values.set(label, subset(value, rowIndex, n));
   return { nrow: kept, rowIndex, dropped: n - kept, values };

@@ -80,6 +80,65 @@ export function factorFromStrings(name: string, values: readonly (string | null)
  * significant digits); values that print alike share a level, as in R.
  */
 export function numericLevels(values: Float64Array): { levels: string[]; codes: Int32Array } {
+  return integerLevels(values) ?? generalLevels(values);
+}
+
+/**
+ * numericLevels for whole numbers (below 1e15 in size, so distinct values print distinctly) whose
+ * range is not much wider than the data: a direct lookup table instead of hashing every value.
+ * Null when the values do not qualify.
+ */
+function integerLevels(values: Float64Array): { levels: string[]; codes: Int32Array } | null {
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x !== x) continue;
+    if (x !== Math.floor(x) || x > 1e15 || x < -1e15) return null;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  if (!(max >= min) || max - min >= Math.max(4 * n, 1024)) return null;
+  const slot = new Int32Array(max - min + 1).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x === x) slot[x - min] = 0;
+  }
+  const levels: string[] = [];
+  for (let s = 0; s < slot.length; s++) {
+    if (slot[s] === 0) {
+      slot[s] = levels.length;
+      levels.push(integerLabel(min + s));
+    }
+  }
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    codes[i] = x === x ? slot[x - min] : -1;
+  }
+  return { levels, codes };
+}
+
+/**
+ * formatRNumber(x) for a whole number below 1e15 in size, without its general machinery:
+ * fixed notation unless R's scientific form is narrower ("1e+05" for 100000, "1.2e+07" for
+ * 12000000; ties go to fixed).
+ */
+export function integerLabel(x: number): string {
+  const fixed = String(x);
+  const neg = x < 0 ? 1 : 0;
+  const digits = fixed.length - neg;
+  let tz = 0;
+  while (tz < digits - 1 && fixed.charCodeAt(fixed.length - 1 - tz) === 48) tz++;
+  const nsig = digits - tz;
+  const sciWidth = neg + (nsig > 1 ? nsig + 1 : 1) + 4;
+  if (neg + digits <= sciWidth) return fixed;
+  const d = fixed.slice(neg, neg + nsig);
+  return `${neg ? '-' : ''}${d[0]}${nsig > 1 ? `.${d.slice(1)}` : ''}e+${String(digits - 1).padStart(2, '0')}`;
+}
+
+function generalLevels(values: Float64Array): { levels: string[]; codes: Int32Array } {
   const uniq = [...new Set(values)].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const levels: string[] = [];
   const levelOf = new Map<number, number>();

@@ -15,7 +15,6 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { Lmer2JagsError, type ErrorLocation } from '../errors.js';
 import { fileErrorHint } from '../util/atomic-write.js';
 import { convergenceWarnings, summarize, type NodeSummary } from '../mcmc/diagnostics.js';
@@ -234,6 +233,9 @@ export async function runJags(dir: string, options: RunJagsOptions = {}): Promis
   removeCoda(dir);
 
   const started = Date.now();
+  // Loaded here, not at the top: execa and its dependencies are ~140 modules, and every command
+  // of the CLI (which imports this file through sample) would pay for them at start-up.
+  const { execa } = await import('execa');
   const sub = execa(options.command ?? 'jags', [script], {
     cwd: dir,
     reject: false,

@@ -22,14 +22,46 @@ export function choleskyInPlace(a: Float64Array, n: number, off = 0, first: Int3
     const r1 = r0 + n;
     const r2 = r1 + n;
     const r3 = r2 + n;
-    const fmin = first ? Math.min(first[i0], first[i0 + 1], first[i0 + 2], first[i0 + 3]) : 0;
+    const f0 = first ? first[i0] : 0;
+    const f1 = first ? first[i0 + 1] : 0;
+    const f2 = first ? first[i0 + 2] : 0;
+    const f3 = first ? first[i0 + 3] : 0;
+    const fmin = Math.min(f0, f1, f2, f3);
+    const fmax = Math.max(f0, f1, f2, f3);
     let j = fmin;
     for (; j + 2 <= i0; j += 2) {
       const rj = off + j * n;
       const rk = rj + n;
-      const k0 = first ? Math.max(fmin, Math.min(first[j], first[j + 1])) : 0;
+      const kj = first ? Math.min(first[j], first[j + 1]) : 0;
+      // The four rows together from where all of them are inside their envelope; before that,
+      // each row alone from its own first column (same additions in the same order as if the
+      // rows ran from the block's first column: the skipped products are exact zeros).
+      const k0 = Math.max(fmax, kj);
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      if (k0 > fmin) {
+        const e = Math.min(k0, j);
+        for (let k = Math.max(f0, kj); k < e; k++) {
+          const x = a[r0 + k];
+          a0 += x * a[rj + k];
+          b0 += x * a[rk + k];
+        }
+        for (let k = Math.max(f1, kj); k < e; k++) {
+          const x = a[r1 + k];
+          a1 += x * a[rj + k];
+          b1 += x * a[rk + k];
+        }
+        for (let k = Math.max(f2, kj); k < e; k++) {
+          const x = a[r2 + k];
+          a2 += x * a[rj + k];
+          b2 += x * a[rk + k];
+        }
+        for (let k = Math.max(f3, kj); k < e; k++) {
+          const x = a[r3 + k];
+          a3 += x * a[rj + k];
+          b3 += x * a[rk + k];
+        }
+      }
       for (let k = k0; k < j; k++) {
         const u = a[rj + k];
         const v = a[rk + k];
@@ -52,8 +84,16 @@ export function choleskyInPlace(a: Float64Array, n: number, off = 0, first: Int3
     }
     for (; j < i0; j++) {
       const rj = off + j * n;
-      const k0 = first ? Math.max(fmin, first[j]) : 0;
+      const kj = first ? first[j] : 0;
+      const k0 = Math.max(fmax, kj);
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      if (k0 > fmin) {
+        const e = Math.min(k0, j);
+        for (let k = Math.max(f0, kj); k < e; k++) a0 += a[r0 + k] * a[rj + k];
+        for (let k = Math.max(f1, kj); k < e; k++) a1 += a[r1 + k] * a[rj + k];
+        for (let k = Math.max(f2, kj); k < e; k++) a2 += a[r2 + k] * a[rj + k];
+        for (let k = Math.max(f3, kj); k < e; k++) a3 += a[r3 + k] * a[rj + k];
+      }
       for (let k = k0; k < j; k++) {
         const u = a[rj + k];
         a0 += a[r0 + k] * u; a1 += a[r1 + k] * u; a2 += a[r2 + k] * u; a3 += a[r3 + k] * u;

@@ -8,8 +8,8 @@ import { Lmer2JagsError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import { buildPlsBlocks } from './blocks.js';
 import { bobyqa, type BobyqaResult, type BobyqaStatus } from './bobyqa.js';
-import { checkConvergence, finiteDifferenceDerivatives, type Derivatives } from './convergence.js';
-import { PlsObjective } from './objective.js';
+import { checkConvergence, finiteDifferenceDerivatives, formatG, type Derivatives } from './convergence.js';
+import { DegenerateFitError, PlsObjective } from './objective.js';
 import { collectResults, type LmerResults } from './summary.js';
 
 export interface LmerOptions {
@@ -98,7 +98,12 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
       }
     }
     if (same) return lastValue;
-    lastValue = objective.evaluate(theta);
+    try {
+      lastValue = objective.evaluate(theta);
+    } catch (e) {
+      if (e instanceof DegenerateFitError && started) throw fixedEffectsFitExactly(spec) ? exactFit(spec, e) : degenerate(e, theta);
+      throw e;
+    }
     for (let i = 0; i < lastTheta.length; i++) lastTheta[i] = theta[i];
     return lastValue;
   };
@@ -123,7 +128,15 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
       hint: `lme4's default is ${MAX_EVAL}`,
     });
   }
-  const criterionStart = devfun(start);
+  let started = false;
+  let criterionStart: number;
+  try {
+    criterionStart = devfun(start);
+  } catch (e) {
+    if (e instanceof DegenerateFitError && (e.reason === 'exact' || fixedEffectsFitExactly(spec))) throw exactFit(spec, e);
+    throw e;
+  }
+  started = true;
 
   const optwrap = (x0: Float64Array): { opt: BobyqaResult; derivs: Derivatives | null } => {
     const opt = bobyqa((x) => devfun(x), x0, { lower, xtolAbs: XTOL_ABS, ftolAbs: FTOL_ABS, maxEval });
@@ -220,6 +233,78 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     derivatives: derivs,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/** A breakdown away from the start: the optimizer drove θ to where the fit degenerates. */
+function degenerate(e: DegenerateFitError, theta: ArrayLike<number>): Lmer2JagsError {
+  let big = 0;
+  for (let i = 0; i < theta.length; i++) big = Math.max(big, Math.abs(theta[i]));
+  return new Lmer2JagsError(
+    `the fit degenerates: the residual variance goes to 0 relative to the random effects (theta reached ${formatG(big)}), ` +
+      'so the fixed and random effects fit the response (almost) exactly',
+    {
+      hint:
+        'a linear mixed model needs residual variation; check that the response is not an exact function of the ' +
+        `predictors and groups (${e.reason === 'rank' ? 'the fixed effects became inseparable from the random effects' : 'the residual sum of squares reached 0'})`,
+      cause: e,
+    },
+  );
+}
+
+/**
+ * Whether the fixed effects alone reproduce the response up to rounding: the residual of the
+ * weighted least-squares fit of y − offset on X, computed explicitly (modified Gram–Schmidt),
+ * is below 1e-10 of the response's norm. Only asked after the factorization broke down.
+ */
+function fixedEffectsFitExactly(spec: ModelSpec): boolean {
+  const n = spec.nobs;
+  const p = spec.fixed.columns.length;
+  const w = spec.weights;
+  const sw = (i: number): number => (w ? Math.sqrt(w[i]) : 1);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = sw(i) * (spec.response.values[i] - (spec.offset ? spec.offset[i] : 0));
+  let yy = 0;
+  for (let i = 0; i < n; i++) yy += r[i] * r[i];
+  if (yy === 0) return true;
+  const Q: Float64Array[] = [];
+  for (let a = 0; a < p; a++) {
+    const q = new Float64Array(n);
+    for (let i = 0; i < n; i++) q[i] = sw(i) * spec.fixed.X[a * n + i];
+    for (const prev of Q) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += prev[i] * q[i];
+      for (let i = 0; i < n; i++) q[i] -= d * prev[i];
+    }
+    let nn = 0;
+    for (let i = 0; i < n; i++) nn += q[i] * q[i];
+    if (!(nn > 0)) continue;
+    const inv = 1 / Math.sqrt(nn);
+    for (let i = 0; i < n; i++) q[i] *= inv;
+    Q.push(q);
+    let d = 0;
+    for (let i = 0; i < n; i++) d += q[i] * r[i];
+    for (let i = 0; i < n; i++) r[i] -= d * q[i];
+  }
+  let rr = 0;
+  for (let i = 0; i < n; i++) rr += r[i] * r[i];
+  return rr <= 1e-20 * yy;
+}
+
+/** Zero residuals at the start: a constant response, or one the fixed effects fit exactly. */
+function exactFit(spec: ModelSpec, e: DegenerateFitError): Lmer2JagsError {
+  const y = spec.response.values;
+  let constant = y.length > 0;
+  for (let i = 1; i < y.length && constant; i++) if (y[i] !== y[0]) constant = false;
+  if (constant) {
+    return new Lmer2JagsError(`the response '${spec.response.name}' is constant (every one of its ${y.length} values is ${y[0]}): there is no variation to fit`, {
+      hint: 'check that the formula names the right response column',
+      cause: e,
+    });
+  }
+  return new Lmer2JagsError(`the fixed effects fit the response '${spec.response.name}' exactly (zero residual sum of squares)`, {
+    hint: 'a linear mixed model needs residual variation; check that the response is not an exact function of the predictors',
+    cause: e,
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { parseFormula } from '../formula/parse.js';
 import { expandFormula } from '../formula/bars.js';
 import { deparse } from '../formula/deparse.js';
 import type { Expr, Formula } from '../formula/ast.js';
+import { formatG } from './convergence.js';
 import type { LmerFit } from './fit.js';
 
 // ----- exact decimal rounding ------------------------------------------------------------
@@ -123,13 +124,18 @@ export function roundR(x: number, digits: number): number {
   return Number(toFixedC(x, digits));
 }
 
-/** R's zapsmall(x, digits): round to `digits` significant digits of the largest |x|. */
+/**
+ * R 4.2's zapsmall(x, digits): round(x, max(0, digits − log10(max|x|))). The number of decimals
+ * is not an integer there, and round() takes floor(d + 0.5) of it (R's fround), so a largest
+ * value of 2.98 keeps 5 decimals with digits = 5 while 5.18 keeps 4.
+ */
 export function zapsmall(x: readonly number[], digits: number): number[] {
   const finite = x.filter(Number.isFinite);
   if (finite.length === 0) return [...x];
   const mx = Math.max(...finite.map(Math.abs));
-  const d = mx > 0 ? Math.max(0, digits - Math.ceil(Math.log10(mx))) : digits;
-  return x.map((v) => roundR(v, d));
+  const d = mx > 0 ? Math.max(0, digits - Math.log10(mx)) : digits;
+  const dig = Math.floor(d + 0.5);
+  return x.map((v) => roundR(v, dig));
 }
 
 // ----- format() -----------------------------------------------------------------------------
@@ -572,4 +578,41 @@ function formatFixefCorrelation(fit: LmerFit, lw: number): string {
     Array.from({ length: p - 1 }, (_, j) => (j < i + 1 ? f[j * p + (i + 1)] : '')),
   );
   return printMatrix(rowNames, colNames, cells, false, lw);
+}
+
+// ----- the optimizer record (fit --verbose) ---------------------------------------------------
+
+/** C's %g with 7 significant digits, for θ and criteria. */
+function g7(x: number): string {
+  return Number.isFinite(x) ? formatG(x, 7) : String(x);
+}
+
+/**
+ * What the optimizer did, for `fit --verbose`: start and final θ, the criterion at both, the
+ * number of evaluations (the optimizer's last run as lme4 counts it, and every evaluation
+ * including restarts, boundary checks and the finite-difference derivatives), NLopt's return
+ * reason, the post-fit boundary steps and the scaled-gradient check. Lines end with '\n'.
+ */
+export function formatOptimizerRecord(fit: LmerFit): string {
+  const o = fit.optimizer;
+  const crit = fit.method === 'REML' ? 'REML criterion' : 'deviance';
+  const lines = [
+    `optimizer: ${o.name} (bounded derivative-free trust region, as nloptwrap runs it for lme4), ${o.thetaStart.length} parameter${o.thetaStart.length === 1 ? '' : 's'}`,
+    `  start theta: ${o.thetaStart.map(g7).join(' ')}`,
+    `  final theta: ${o.thetaEnd.map(g7).join(' ')}`,
+    `  ${crit}: ${g7(o.criterionStart)} at the start, ${g7(o.criterionEnd)} at the end`,
+    `  evaluations: ${o.evaluations} by the optimizer${o.restarted ? ' (last run)' : ''}, ${o.totalEvaluations} in all (with the boundary and derivative checks)`,
+    `  return: ${o.status} (NLopt code ${o.code}): ${o.message}`,
+  ];
+  if (o.restarted) lines.push('  restarted: a boundary parameter had a negative one-sided derivative, so the optimizer ran again from there');
+  if (o.snappedToBoundary.length > 0) {
+    lines.push(`  set to the boundary (within 1e-5 and no worse): theta[${o.snappedToBoundary.map((i) => i + 1).join(', ')}]`);
+  }
+  if (fit.derivatives) {
+    lines.push(`  gradient at the end: ${[...fit.derivatives.gradient].map((v) => formatG(v, 4)).join(' ')}`);
+  } else {
+    lines.push('  gradient at the end: not computed');
+  }
+  lines.push(`  time: ${fit.elapsedMs.toFixed(0)} ms`);
+  return lines.join('\n') + '\n';
 }

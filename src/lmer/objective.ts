@@ -23,6 +23,22 @@ import {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/**
+ * The factorization broke down at some θ: the fixed-effects part lost its rank ('rank': X is
+ * collinear, or at an extreme θ the random effects absorb a fixed-effect column) or the
+ * penalized residual sum of squares is zero ('exact'). fitLmer turns it into a message that
+ * says which, and where.
+ */
+export class DegenerateFitError extends Lmer2JagsError {
+  constructor(
+    readonly reason: 'rank' | 'exact',
+    message: string,
+    options: { hint?: string } = {},
+  ) {
+    super(message, options);
+  }
+}
+
 /** The pieces of one evaluation, enough for the criterion and σ. */
 export interface PlsState {
   /** log |L_Z|² (the random-effects part of the factor). */
@@ -52,6 +68,9 @@ export class PlsObjective {
   /** Scratch for small products. */
   private readonly s1: Float64Array;
   private readonly s2: Float64Array;
+  /** Term 0's downdate of the XY block (lower triangle, packed by rows) and one level's XY values. */
+  private readonly acc: Float64Array;
+  private readonly zrow: Float64Array;
   private ldL2 = 0;
   private ldRX2 = 0;
   private pwrss = 0;
@@ -84,6 +103,8 @@ export class PlsObjective {
     const qmax = Math.max(...blocks.terms.map((t) => t.q));
     this.s1 = new Float64Array(qmax * qmax);
     this.s2 = new Float64Array(qmax * qmax);
+    this.acc = new Float64Array((p1 * (p1 + 1)) / 2);
+    this.zrow = new Float64Array(p1 * blocks.terms[0].q);
     this.thetaNow = new Float64Array(blocks.nTheta);
   }
 
@@ -120,19 +141,24 @@ export class PlsObjective {
     this.load();
     const K = B.terms.length;
     const p1 = B.p + 1;
+    // The first term's diagonal block is block-diagonal: scaled, factored, its XY rows solved
+    // and their downdate of the XY block accumulated in one pass over its levels.
+    const ld0 = this.firstTerm();
     for (let j = 0; j < K; j++) {
-      for (let m = 0; m < j; m++) {
-        this.updateDiag(j, m);
-        for (let i = j + 1; i < K; i++) this.updateOff(i, j, m);
-        this.updateXY(j, m);
+      if (j > 0) {
+        for (let m = 0; m < j; m++) {
+          this.updateDiag(j, m);
+          for (let i = j + 1; i < K; i++) this.updateOff(i, j, m);
+          this.updateXY(j, m);
+        }
+        this.factorDiag(j);
+        this.solveXY(j);
       }
-      this.factorDiag(j);
       for (let i = j + 1; i < K; i++) this.solveOff(i, j);
-      this.solveXY(j);
     }
-    // The XY block.
+    // The XY block (term 0's part was subtracted by firstTerm).
     const c = this.xyxy;
-    for (let m = 0; m < K; m++) {
+    for (let m = 1; m < K; m++) {
       const d = B.terms[m].dim;
       subtractABt(this.xy[m], 0, d, this.xy[m], 0, d, c, 0, p1, p1, p1, d, true);
     }
@@ -148,7 +174,7 @@ export class PlsObjective {
       for (let k = 0; k < i; k++) d -= c[ri + k] * c[ri + k];
       if (i < B.p) {
         if (!(d > 0) || d <= 1e-13 * Math.abs(this.xyxyScale(i))) {
-          throw new Lmer2JagsError('the fixed-effects model matrix is rank deficient or nearly so', {
+          throw new DegenerateFitError('rank', 'the fixed-effects model matrix is rank deficient or nearly so', {
             hint: 'remove collinear predictors (or let the model builder drop them) and refit',
           });
         }
@@ -156,15 +182,15 @@ export class PlsObjective {
         ldRX2 += 2 * Math.log(c[ri + i]);
       } else {
         if (!(d > 0)) {
-          throw new Lmer2JagsError('the model fits the response exactly (zero residual sum of squares)', {
+          throw new DegenerateFitError('exact', 'the model fits the response exactly (zero residual sum of squares)', {
             hint: 'a linear mixed model needs residual variation; check the response column',
           });
         }
         c[ri + i] = Math.sqrt(d);
       }
     }
-    let ldL2 = 0;
-    for (let j = 0; j < K; j++) {
+    let ldL2 = ld0;
+    for (let j = 1; j < K; j++) {
       const t = B.terms[j];
       const L = this.diag[j];
       if (B.diagKind[j] === 'bd') {
@@ -205,7 +231,8 @@ export class PlsObjective {
     const B = this.blocks;
     const K = B.terms.length;
     const p1 = B.p + 1;
-    for (let j = 0; j < K; j++) {
+    this.xyxy.set(B.aXYXY);
+    for (let j = 1; j < K; j++) {
       const t = B.terms[j];
       const q = t.q;
       const qq = q * q;
@@ -282,7 +309,86 @@ export class PlsObjective {
         }
       }
     }
-    this.xyxy.set(B.aXYXY);
+  }
+
+  /**
+   * Term 0 (block-diagonal, no earlier terms): for each level l, D_l = chol(Tᵀ A_l T + I), the
+   * XY rows' q columns of the level times T then solved with D_l, and Σ_l (their outer products)
+   * subtracted from the XY block. Returns log |L₀|². Specialized for q = 1 and q = 2, with the
+   * operations in the order of the general kernels (so that results are the same to the bit,
+   * and the optimizer's path with them).
+   */
+  private firstTerm(): number {
+    const B = this.blocks;
+    const t = B.terms[0];
+    assert(B.diagKind[0] === 'bd', 'the first term is block-diagonal');
+    const q = t.q;
+    const p1 = B.p + 1;
+    const T = this.T[0];
+    const acc = this.acc;
+    acc.fill(0);
+    // Each case is its own function so that the optimizing compiler sees one loop at a time
+    // (code after a loop that has not run yet would deoptimize a compiled loop every call).
+    const half =
+      q === 1
+        ? p1 === 3
+          ? firstTermQ1P3(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, t.nl, T[0])
+          : firstTermQ1(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0])
+        : q === 2
+          ? p1 === 3
+            ? firstTermQ2P3(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, t.nl, T[0], T[2], T[3])
+            : firstTermQ2(B.aDiag[0], B.aXY[0], this.diag[0], this.xy[0], acc, this.zrow, t.nl, p1, T[0], T[2], T[3])
+          : this.firstTermGeneral() / 2;
+    assert(half === half, 'ΛᵀZᵀZΛ + I block is positive definite');
+    const C = this.xyxy;
+    let k = 0;
+    for (let a = 0; a < p1; a++) for (let b = 0; b <= a; b++) C[a * p1 + b] -= acc[k++];
+    return 2 * half;
+  }
+
+  /** firstTerm for q > 2, with the general kernels. */
+  private firstTermGeneral(): number {
+    const B = this.blocks;
+    const t = B.terms[0];
+    const q = t.q;
+    const nl = t.nl;
+    const dim = t.dim;
+    const p1 = B.p + 1;
+    const A = B.aDiag[0];
+    const X = B.aXY[0];
+    const D = this.diag[0];
+    const Y = this.xy[0];
+    const T = this.T[0];
+    const acc = this.acc;
+    const z = this.zrow;
+    const qq = q * q;
+    let ld = 0;
+    for (let l = 0; l < nl; l++) {
+      this.congruence(A, l * qq, q, T, T, q, D, l * qq, q);
+      for (let r = 0; r < q; r++) D[l * qq + r * q + r] += 1;
+      const ok = choleskyInPlace(D, q, l * qq);
+      assert(ok, 'ΛᵀZᵀZΛ + I block is positive definite');
+      for (let r = 0; r < q; r++) ld += Math.log(D[l * qq + r * q + r]);
+      for (let a = 0; a < p1; a++) {
+        const base = a * dim + l * q;
+        for (let c = 0; c < q; c++) {
+          let s = 0;
+          for (let r = c; r < q; r++) s += X[base + r] * T[r * q + c];
+          Y[base + c] = s;
+        }
+        forwardSolve(D, l * qq, q, Y, base);
+        for (let c = 0; c < q; c++) z[a * q + c] = Y[base + c];
+      }
+      let k = 0;
+      for (let a = 0; a < p1; a++) {
+        for (let b = 0; b <= a; b++) {
+          let s = 0;
+          for (let c = 0; c < q; c++) s += z[a * q + c] * z[b * q + c];
+          acc[k++] += s;
+        }
+      }
+    }
+    return 2 * ld;
   }
 
   /**
@@ -566,6 +672,7 @@ export class PlsObjective {
     const B = this.blocks;
     const K = B.terms.length;
     const p = B.p;
+    if (K === 1 && B.terms[0].q === 2) return singleTermU2(this.xy[0], this.diag[0], beta, B.terms[0].nl, p);
     const u = new Float64Array(B.qTotal);
     for (let j = K - 1; j >= 0; j--) {
       const t = B.terms[j];
@@ -622,6 +729,10 @@ export class PlsObjective {
       const t = B.terms[j];
       const T = this.T[j];
       const q = t.q;
+      if (q === 2) {
+        scaleLevels2(u, b, t.uOffset, t.nl, T[0], T[2], T[3]);
+        continue;
+      }
       for (let l = 0; l < t.nl; l++) {
         const base = t.uOffset + l * q;
         for (let r = 0; r < q; r++) {
@@ -680,6 +791,11 @@ export class PlsObjective {
     for (let j = 0; j < K; j++) {
       const tj = B.terms[j];
       const qc = tj.q;
+      if (j === K - 1 && B.diagKind[j] === 'bd') {
+        // Nothing follows a block-diagonal last term: level by level, T (L_l L_lᵀ)⁻¹ Tᵀ.
+        out.push(blockDiagonalConditionalCovariance(this.diag[j], this.T[j], tj.nl, qc));
+        continue;
+      }
       const res = new Float64Array(tj.nl * qc * qc);
       for (let l = 0; l < tj.nl; l++) {
         // Block j: columns l·q … l·q+q−1 of L_jj⁻¹.
@@ -869,5 +985,340 @@ function solveRowsBlockDiag(D: Float64Array, nl: number, q: number, M: Float64Ar
   const qq = q * q;
   for (let r = 0; r < rows; r++) {
     for (let l = 0; l < nl; l++) forwardSolve(D, l * qq, q, M, r * dim + l * q);
+  }
+}
+
+/**
+ * Term 0 with q = 1 (firstTerm); returns log |L₀| (NaN when a block is not positive definite).
+ * Nothing after the loop calls or computes, so a loop compiled while it runs is not thrown
+ * away at its end for want of type feedback.
+ */
+function firstTermQ1(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  z: Float64Array,
+  nl: number,
+  p1: number,
+  th: number,
+): number {
+  const th2 = th * th;
+  const dim = nl;
+  let ld = 0;
+  for (let l = 0; l < nl; l++) {
+    const L = Math.sqrt(th2 * A[l] + 1);
+    D[l] = L;
+    ld += Math.log(L);
+    for (let a = 0; a < p1; a++) {
+      const v = (X[a * dim + l] * th) / L;
+      Y[a * dim + l] = v;
+      z[a] = v;
+    }
+    let k = 0;
+    for (let a = 0; a < p1; a++) {
+      const va = z[a];
+      for (let b = 0; b <= a; b++) acc[k++] += va * z[b];
+    }
+  }
+  return ld;
+}
+
+/** Term 0 with q = 2 (firstTerm), T = [t00 0; t10 t11]: as firstTermQ1. */
+function firstTermQ2(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  z: Float64Array,
+  nl: number,
+  p1: number,
+  t00: number,
+  t10: number,
+  t11: number,
+): number {
+  const dim = 2 * nl;
+  let ld = 0;
+  let ok = true;
+  for (let l = 0; l < nl; l++) {
+    const o = l * 4;
+    const a00 = A[o];
+    const a10 = A[o + 2];
+    const a11 = A[o + 3];
+    // A·T, then Tᵀ·(A·T) + I, then its Cholesky factor.
+    const at00 = a00 * t00 + a10 * t10;
+    const at10 = a10 * t00 + a11 * t10;
+    const at11 = a11 * t11;
+    const m00 = t00 * at00 + t10 * at10 + 1;
+    const m10 = t11 * at10;
+    const m11 = t11 * at11 + 1;
+    const l00 = Math.sqrt(m00);
+    const l10 = m10 / l00;
+    const l11 = Math.sqrt(m11 - l10 * l10);
+    ok = ok && l11 > 0;
+    D[o] = l00;
+    D[o + 1] = m10;
+    D[o + 2] = l10;
+    D[o + 3] = l11;
+    // One logarithm per level (each diagonal is ≥ 1 and far below √(max double)).
+    ld += Math.log(l00 * l11);
+    const col = 2 * l;
+    for (let a = 0; a < p1; a++) {
+      const base = a * dim + col;
+      const x0 = X[base];
+      const x1 = X[base + 1];
+      const z0 = (x0 * t00 + x1 * t10) / l00;
+      const z1 = (x1 * t11 - l10 * z0) / l11;
+      Y[base] = z0;
+      Y[base + 1] = z1;
+      z[2 * a] = z0;
+      z[2 * a + 1] = z1;
+    }
+    let k = 0;
+    for (let a = 0; a < p1; a++) {
+      const u0 = z[2 * a];
+      const u1 = z[2 * a + 1];
+      for (let b = 0; b <= a; b++) {
+        acc[k] = acc[k] + u0 * z[2 * b] + u1 * z[2 * b + 1];
+        k++;
+      }
+    }
+  }
+  return ok ? ld : NaN;
+}
+
+/**
+ * firstTermQ1 for one fixed-effects column and the response (p + 1 = 3, e.g. y ~ x + (1 | g)),
+ * with the XY downdate in six scalars. Same operations in the same order as firstTermQ1.
+ */
+function firstTermQ1P3(A: Float64Array, X: Float64Array, D: Float64Array, Y: Float64Array, acc: Float64Array, nl: number, th: number): number {
+  const th2 = th * th;
+  const r1 = nl;
+  const r2 = 2 * nl;
+  let c00 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let ld = 0;
+  for (let l = 0; l < nl; l++) {
+    const L = Math.sqrt(th2 * A[l] + 1);
+    D[l] = L;
+    ld += Math.log(L);
+    const v0 = (X[l] * th) / L;
+    const v1 = (X[r1 + l] * th) / L;
+    const v2 = (X[r2 + l] * th) / L;
+    Y[l] = v0;
+    Y[r1 + l] = v1;
+    Y[r2 + l] = v2;
+    c00 += v0 * v0;
+    c10 += v1 * v0;
+    c11 += v1 * v1;
+    c20 += v2 * v0;
+    c21 += v2 * v1;
+    c22 += v2 * v2;
+  }
+  acc[0] = c00;
+  acc[1] = c10;
+  acc[2] = c11;
+  acc[3] = c20;
+  acc[4] = c21;
+  acc[5] = c22;
+  return ld;
+}
+
+/** firstTermQ2 for p + 1 = 3 (e.g. y ~ x + (x | g)), the XY downdate in six scalars. */
+function firstTermQ2P3(
+  A: Float64Array,
+  X: Float64Array,
+  D: Float64Array,
+  Y: Float64Array,
+  acc: Float64Array,
+  nl: number,
+  t00: number,
+  t10: number,
+  t11: number,
+): number {
+  const dim = 2 * nl;
+  const r2 = 2 * dim;
+  let c00 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let ld = 0;
+  let ok = true;
+  for (let l = 0; l < nl; l++) {
+    const o = l * 4;
+    const a00 = A[o];
+    const a10 = A[o + 2];
+    const a11 = A[o + 3];
+    const at00 = a00 * t00 + a10 * t10;
+    const at10 = a10 * t00 + a11 * t10;
+    const at11 = a11 * t11;
+    const m00 = t00 * at00 + t10 * at10 + 1;
+    const m10 = t11 * at10;
+    const m11 = t11 * at11 + 1;
+    const l00 = Math.sqrt(m00);
+    const l10 = m10 / l00;
+    const l11 = Math.sqrt(m11 - l10 * l10);
+    ok = ok && l11 > 0;
+    D[o] = l00;
+    D[o + 1] = m10;
+    D[o + 2] = l10;
+    D[o + 3] = l11;
+    ld += Math.log(l00 * l11);
+    const b0 = 2 * l;
+    const b1 = dim + b0;
+    const b2 = r2 + b0;
+    const x00 = X[b0];
+    const x01 = X[b0 + 1];
+    const x10 = X[b1];
+    const x11 = X[b1 + 1];
+    const x20 = X[b2];
+    const x21 = X[b2 + 1];
+    const z00 = (x00 * t00 + x01 * t10) / l00;
+    const z01 = (x01 * t11 - l10 * z00) / l11;
+    const z10 = (x10 * t00 + x11 * t10) / l00;
+    const z11 = (x11 * t11 - l10 * z10) / l11;
+    const z20 = (x20 * t00 + x21 * t10) / l00;
+    const z21 = (x21 * t11 - l10 * z20) / l11;
+    Y[b0] = z00;
+    Y[b0 + 1] = z01;
+    Y[b1] = z10;
+    Y[b1 + 1] = z11;
+    Y[b2] = z20;
+    Y[b2 + 1] = z21;
+    c00 = c00 + z00 * z00 + z01 * z01;
+    c10 = c10 + z10 * z00 + z11 * z01;
+    c11 = c11 + z10 * z10 + z11 * z11;
+    c20 = c20 + z20 * z00 + z21 * z01;
+    c21 = c21 + z20 * z10 + z21 * z11;
+    c22 = c22 + z20 * z20 + z21 * z21;
+  }
+  acc[0] = c00;
+  acc[1] = c10;
+  acc[2] = c11;
+  acc[3] = c20;
+  acc[4] = c21;
+  acc[5] = c22;
+  return ok ? ld : NaN;
+}
+
+/**
+ * Per level of a block-diagonal term that no later term touches: Λ_l (L_l L_lᵀ)⁻¹ Λ_lᵀ with the
+ * level's q × q factor L_l (row-major lower, in D) and template T: ℓ q×q blocks, row-major.
+ */
+function blockDiagonalConditionalCovariance(D: Float64Array, T: Float64Array, nl: number, q: number): Float64Array {
+  const qq = q * q;
+  const res = new Float64Array(nl * qq);
+  if (q === 1) {
+    const t2 = T[0] * T[0];
+    for (let l = 0; l < nl; l++) res[l] = t2 / (D[l] * D[l]);
+    return res;
+  }
+  if (q === 2) {
+    blockConditionalCovariance2(D, res, nl, T[0], T[2], T[3]);
+    return res;
+  }
+  const W = new Float64Array(qq);
+  const V = new Float64Array(qq);
+  const TV = new Float64Array(qq);
+  for (let l = 0; l < nl; l++) {
+    const o = l * qq;
+    // W = L_l⁻¹ (lower), column by column.
+    for (let c = 0; c < q; c++) {
+      for (let r = 0; r < q; r++) {
+        let s = r === c ? 1 : 0;
+        for (let k = c; k < r; k++) s -= D[o + r * q + k] * W[k * q + c];
+        W[r * q + c] = r < c ? 0 : s / D[o + r * q + r];
+      }
+    }
+    // V = Wᵀ W = (L_l L_lᵀ)⁻¹.
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (let r = a; r < q; r++) s += W[r * q + a] * W[r * q + b];
+        V[a * q + b] = s;
+        V[b * q + a] = s;
+      }
+    }
+    // T V Tᵀ.
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b < q; b++) {
+        let s = 0;
+        for (let k = 0; k <= a; k++) s += T[a * q + k] * V[k * q + b];
+        TV[a * q + b] = s;
+      }
+    }
+    for (let a = 0; a < q; a++) {
+      for (let b = 0; b < q; b++) {
+        let s = 0;
+        for (let k = 0; k <= b; k++) s += TV[a * q + k] * T[b * q + k];
+        res[o + a * q + b] = s;
+      }
+    }
+  }
+  return res;
+}
+
+/**
+ * u for a model with one term of q = 2: solve L_lᵀ u_l = c_l − R_ZX,l β level by level (the
+ * general u() does the same, in the same order of operations).
+ */
+function singleTermU2(X: Float64Array, D: Float64Array, beta: Float64Array, nl: number, p: number): Float64Array {
+  const dim = 2 * nl;
+  const u = new Float64Array(dim);
+  for (let col = 0; col < dim; col++) {
+    let s = X[p * dim + col];
+    for (let a = 0; a < p; a++) s -= X[a * dim + col] * beta[a];
+    u[col] = s;
+  }
+  for (let l = 0; l < nl; l++) {
+    const o = 4 * l;
+    // backSolve with L = [l00 0; l10 l11].
+    const u1 = u[2 * l + 1] / D[o + 3];
+    u[2 * l + 1] = u1;
+    u[2 * l] = (u[2 * l] - D[o + 2] * u1) / D[o];
+  }
+  return u;
+}
+
+/** b_l = T u_l for every level of a q = 2 term, T = [t00 0; t10 t11]. */
+function scaleLevels2(u: Float64Array, b: Float64Array, off: number, nl: number, t00: number, t10: number, t11: number): void {
+  for (let l = 0; l < nl; l++) {
+    const i = off + 2 * l;
+    const u0 = u[i];
+    const u1 = u[i + 1];
+    b[i] = t00 * u0;
+    b[i + 1] = t10 * u0 + t11 * u1;
+  }
+}
+
+/** blockDiagonalConditionalCovariance for q = 2, written out. */
+function blockConditionalCovariance2(D: Float64Array, res: Float64Array, nl: number, t00: number, t10: number, t11: number): void {
+  for (let l = 0; l < nl; l++) {
+    const o = 4 * l;
+    // W = L⁻¹ for L = [l00 0; l10 l11].
+    const w00 = 1 / D[o];
+    const w11 = 1 / D[o + 3];
+    const w10 = -(D[o + 2] * w00) / D[o + 3];
+    // V = Wᵀ W.
+    const v00 = w00 * w00 + w10 * w10;
+    const v10 = w11 * w10;
+    const v11 = w11 * w11;
+    // T V Tᵀ.
+    const tv00 = t00 * v00;
+    const tv01 = t00 * v10;
+    const tv10 = t10 * v00 + t11 * v10;
+    const tv11 = t10 * v10 + t11 * v11;
+    res[o] = tv00 * t00;
+    res[o + 1] = tv00 * t10 + tv01 * t11;
+    res[o + 2] = tv10 * t00;
+    res[o + 3] = tv10 * t10 + tv11 * t11;
   }
 }

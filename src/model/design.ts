@@ -337,6 +337,46 @@ function oneLevelError(v: Variable, levels: readonly string[], formulaText: stri
 // ---------------------------------------------------------------------------------------
 
 /**
+ * True when no column of X comes near R's rank tolerance: in the Cholesky factor of XᵀX (one
+ * pass over the data per pair of columns, much cheaper than the Householder QR for long X),
+ * every column keeps more than 1e-3 of its norm after the earlier columns are projected out.
+ * The QR would then keep every column (its tolerance is 1e-7); rounding in XᵀX is far too small
+ * to move a ratio of 1e-3 down to 1e-7. Anything closer, or a zero column, gets the QR.
+ */
+function clearlyFullRank(x: Float64Array, n: number, p: number): boolean {
+  if (p > 32 || n < p) return false;
+  const G = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      const g = columnDot(x, a * n, b * n, n);
+      G[a * p + b] = g;
+      G[b * p + a] = g;
+    }
+  }
+  for (let l = 0; l < p; l++) {
+    const g = G[l * p + l];
+    if (!(g > 0) || !Number.isFinite(g)) return false;
+    let d = g;
+    for (let k = 0; k < l; k++) d -= G[k * p + l] * G[k * p + l];
+    if (!(d > 1e-6 * g)) return false;
+    const r = Math.sqrt(d);
+    // Row l of the factor, stored in the upper triangle of G (G[l][j], j > l).
+    for (let j = l + 1; j < p; j++) {
+      let s = G[l * p + j];
+      for (let k = 0; k < l; k++) s -= G[k * p + l] * G[k * p + j];
+      G[l * p + j] = s / r;
+    }
+  }
+  return true;
+}
+
+function columnDot(x: Float64Array, a: number, b: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[a + i] * x[b + i];
+  return s;
+}
+
+/**
  * lme4's default check.rankX = "message+drop.cols": if X is rank deficient by R's
  * `qr(X, tol = 1e-7)`, drop the columns pivoted past the rank and say so.
  */
@@ -347,6 +387,7 @@ export function dropRankDeficient(
   const p = m.columns.length;
   const n = m.nrow;
   if (p === 0) return { matrix: m, dropped: [], message: null };
+  if (clearlyFullRank(m.values, n, p)) return { matrix: m, dropped: [], message: null };
   const qr = qrLinpack(m.values, n, p, tol);
   if (qr.rank === p) return { matrix: m, dropped: [], message: null };
   const keepSet = new Set(Array.from(qr.pivot.subarray(0, qr.rank)));

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelSpec, RandomTerm } from '../../src/model/spec.js';
-import { buildPlsBlocks, reverseCuthillMcKee } from '../../src/lmer/blocks.js';
+import { buildPlsBlocks, envelopeCost, profileOrder, reverseCuthillMcKee, sloanOrder } from '../../src/lmer/blocks.js';
 import { PlsObjective } from '../../src/lmer/objective.js';
 
 function rng(seed: number): () => number {
@@ -350,4 +350,34 @@ test('banded crossing: the dense block is factored inside its envelope', () => {
   const env = blocks.envelope[1];
   assert.ok(env !== null && env.some((f, i) => f > 0 && f < i), 'a nontrivial envelope');
   checkModel(spec, [1.3, 0.8], 'banded');
+});
+
+test("profileOrder picks the least envelope work of the levels' order, reverse Cuthill–McKee and Sloan's", () => {
+  // A ring of 40 nodes with chords: every candidate is a permutation, and the chosen order is
+  // never worse than any of them.
+  const n = 40;
+  const sets = Array.from({ length: n }, () => new Set<number>());
+  const link = (a: number, b: number): void => {
+    if (a === b) return;
+    sets[a].add(b);
+    sets[b].add(a);
+  };
+  for (let i = 0; i < n; i++) {
+    link(i, (i + 1) % n);
+    link(i, (i * 7 + 3) % n);
+  }
+  const adj = sets.map((s) => [...s].sort((a, b) => a - b));
+  const isPermutation = (o: Int32Array): boolean => o.length === n && new Set(o).size === n && [...o].every((v) => v >= 0 && v < n);
+  const sloan = sloanOrder(adj);
+  const rcm = reverseCuthillMcKee(adj);
+  const own = Int32Array.from({ length: n }, (_, i) => i);
+  assert.ok(isPermutation(sloan) && isPermutation(rcm));
+  const chosen = profileOrder(adj);
+  assert.ok(isPermutation(chosen));
+  const best = Math.min(envelopeCost(adj, own), envelopeCost(adj, rcm), envelopeCost(adj, sloan));
+  assert.equal(envelopeCost(adj, chosen), best);
+  assert.ok(best < envelopeCost(adj, own), 'reordering pays on this graph');
+  // Two components are both numbered.
+  const two = [[1], [0], [3], [2]];
+  assert.deepEqual([...sloanOrder(two)].sort(), [0, 1, 2, 3]);
 });

@@ -6,6 +6,7 @@
  */
 import { fitLmer, lmerAtTheta, type LmerFit } from '../../src/lmer/fit.js';
 import type { ModelSpec } from '../../src/model/spec.js';
+import { sameRMessage } from '../helpers/r-text.js';
 
 export interface LmerReference {
   readonly id: string;
@@ -14,6 +15,8 @@ export interface LmerReference {
   readonly REML: boolean;
   readonly weights?: string | null;
   readonly offsetArg?: string | null;
+  /** lmerControl(optCtrl = list(maxeval = …)) when the fit was stopped by the evaluation limit. */
+  readonly maxeval?: number | null;
   readonly nobs?: number;
   readonly ngroups?: Record<string, number>;
   readonly criterion: number;
@@ -31,7 +34,11 @@ export interface LmerReference {
   readonly resid_first?: number[];
   readonly scaledResidQuantiles?: number[];
   readonly singular?: boolean;
+  readonly converged?: boolean;
+  readonly dropped?: string[];
   readonly messages?: string[];
+  /** print(summary(fit)) line by line, with "   Data: dat". */
+  readonly summary?: string[];
 }
 
 export const TOL = {
@@ -154,9 +161,18 @@ function compareDiagnostics(fit: LmerFit, ref: LmerReference): string[] {
   if (ref.singular !== undefined && ref.singular !== fit.singular) bad.push(`singular ${fit.singular} vs ${ref.singular}`);
   if (ref.messages) {
     const ours = fit.diagnostics.map((d) => d.text);
-    if (JSON.stringify(ours) !== JSON.stringify(ref.messages)) bad.push(`messages ${JSON.stringify(ours)} vs ${JSON.stringify(ref.messages)}`);
+    if (!sameMessages(ours, ref.messages)) bad.push(`messages ${JSON.stringify(ours)} vs ${JSON.stringify(ref.messages)}`);
   }
   return bad;
+}
+
+/**
+ * lme4's messages and warnings, in order and word for word; the one number in a convergence
+ * warning (a finite-difference gradient, which rounding noise moves in its 6th digit) within
+ * 1e-4 relative.
+ */
+export function sameMessages(ours: readonly string[], theirs: readonly string[]): boolean {
+  return ours.length === theirs.length && ours.every((m, i) => sameRMessage(m, theirs[i]));
 }
 
 export interface ReferenceCheck {
@@ -177,7 +193,7 @@ export interface ReferenceCheck {
  * be as good as lme4's (criterion within 1e-6 relative, or lower); diagnostics must match.
  */
 export function checkAgainstReference(spec: ModelSpec, ref: LmerReference): ReferenceCheck {
-  const fit = fitLmer(spec, { REML: ref.REML });
+  const fit = fitLmer(spec, { REML: ref.REML, ...(ref.maxeval ? { maxEval: ref.maxeval } : {}) });
   const direct = compareWithReference(fit, ref);
   if (direct.length === 0) return { fit, failures: [], exact: true };
   if (!ref.theta) return { fit, failures: direct, exact: false };
@@ -200,4 +216,120 @@ export function checkAgainstReference(spec: ModelSpec, ref: LmerReference): Refe
       `θ ours ${[...fit.theta].map((v) => v.toPrecision(6))} vs ${ref.theta.map((v) => v.toPrecision(6))}); ` +
       `every quantity matches at lme4's θ. Direct differences: ${direct.slice(0, 3).join('; ')}${direct.length > 3 ? '; …' : ''}`,
   };
+}
+
+/** The `fit --json` document (DESIGN §9). */
+export interface FitJson {
+  readonly formula: string;
+  readonly method: 'REML' | 'ML';
+  readonly nobs: number;
+  readonly ngroups: Record<string, number>;
+  readonly criterion: number;
+  readonly logLik: number;
+  readonly fixef: Record<string, number>;
+  readonly se: Record<string, number>;
+  readonly vcov: (number | null)[][];
+  readonly sigma: number;
+  readonly theta: number[];
+  readonly varcorr: { group: string; terms: string[]; sd: (number | null)[]; corr: (number | null)[][] }[];
+  readonly ranef: Record<string, { levels: string[]; terms: string[]; values: (number | null)[][]; condsd: (number | null)[][] }>;
+  readonly singular: boolean;
+  readonly converged: boolean;
+  readonly dropped: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * Every disagreement between a `fit --json` document and an lme4 fixture, at the issue's
+ * tolerances: criterion and logLik 1e-6 relative; fixef (relative to max(|β|, se)), se, sigma,
+ * SDs 1e-4 relative; vcov 1e-4 of √(vᵢᵢvⱼⱼ); θ 1e-4 of max(1, |θ|); correlations 1e-3 absolute;
+ * ranef and condsd 1e-3 of the term's spread; names, counts, flags and messages exactly (a
+ * gradient in a convergence warning within 1e-4 relative).
+ */
+export function compareJsonWithReference(json: FitJson, ref: LmerReference): string[] {
+  const bad: string[] = [];
+  const check = (what: string, ok: boolean, ours: number | null | undefined, theirs: number | null | undefined): void => {
+    if (!ok) bad.push(`${what}: ours ${fmt(ours)} vs lme4 ${fmt(theirs)}`);
+  };
+  const same = (what: string, ours: unknown, theirs: unknown): void => {
+    if (JSON.stringify(ours) !== JSON.stringify(theirs)) bad.push(`${what}: ours ${JSON.stringify(ours)} vs lme4 ${JSON.stringify(theirs)}`);
+  };
+  same('method', json.method, ref.REML ? 'REML' : 'ML');
+  same('formula', json.formula, ref.formula);
+  check('criterion', relClose(json.criterion, ref.criterion, TOL.criterion), json.criterion, ref.criterion);
+  if (ref.logLik !== undefined) check('logLik', relClose(json.logLik, ref.logLik, TOL.criterion), json.logLik, ref.logLik);
+  if (ref.nobs !== undefined) same('nobs', json.nobs, ref.nobs);
+  if (ref.ngroups) same('ngroups', json.ngroups, ref.ngroups);
+  const names = Object.keys(ref.fixef);
+  same('fixef names', Object.keys(json.fixef), names);
+  same('se names', Object.keys(json.se), names);
+  names.forEach((name, a) => {
+    const b = json.fixef[name];
+    const scale = Math.max(Math.abs(ref.fixef[name]), ref.se[name] ?? 0);
+    check(`fixef ${name}`, b !== undefined && Math.abs(b - ref.fixef[name]) <= TOL.fixef * scale, b, ref.fixef[name]);
+    check(`se ${name}`, json.se[name] !== undefined && relClose(json.se[name], ref.se[name], TOL.fixef), json.se[name], ref.se[name]);
+    names.forEach((n2, c) => {
+      const v = ref.vcov?.[a]?.[c];
+      const ours = json.vcov[a]?.[c];
+      if (v === null || v === undefined) return;
+      const s = Math.sqrt((json.vcov[a]?.[a] ?? NaN) * (json.vcov[c]?.[c] ?? NaN));
+      check(`vcov ${name},${n2}`, ours !== null && ours !== undefined && Math.abs(ours - v) <= TOL.fixef * s, ours, v);
+    });
+  });
+  check('sigma', relClose(json.sigma, ref.sigma, TOL.fixef), json.sigma, ref.sigma);
+  if (ref.theta) {
+    same('theta length', json.theta.length, ref.theta.length);
+    ref.theta.forEach((t, k) => check(`theta[${k}]`, Math.abs(json.theta[k] - t) <= TOL.fixef * Math.max(1, Math.abs(t)), json.theta[k], t));
+  }
+  same('varcorr groups', json.varcorr.map((v) => v.group), ref.varcorr.map((v) => v.group));
+  ref.varcorr.forEach((rv, k) => {
+    const v = json.varcorr[k];
+    if (!v) return;
+    same(`varcorr terms ${rv.group}`, v.terms, rv.terms);
+    rv.sd.forEach((s, r) => {
+      if (s === null) return;
+      const ours = v.sd[r];
+      const sdScale = Math.max(...rv.sd.map((x) => Math.abs(x ?? 0)), 1e-8 * ref.sigma);
+      const ok = ours !== null && ours !== undefined && (s === 0 ? Math.abs(ours) <= TOL.fixef * sdScale : relClose(ours, s, TOL.fixef));
+      check(`sd ${rv.group} ${rv.terms[r]}`, ok, ours, s);
+    });
+    rv.corr.forEach((row, r) =>
+      row.forEach((c, cc) => {
+        const ours = v.corr[r]?.[cc];
+        if (c === null) {
+          if (ours !== null) bad.push(`corr ${rv.group}[${r},${cc}]: ours ${ours} vs lme4 NaN (null)`);
+          return;
+        }
+        check(`corr ${rv.group}[${r},${cc}]`, ours !== null && ours !== undefined && Math.abs(ours - c) <= TOL.corr, ours, c);
+      }),
+    );
+  });
+  if (ref.ranef) {
+    same('ranef groups', Object.keys(json.ranef), Object.keys(ref.ranef));
+    for (const [g, rr] of Object.entries(ref.ranef)) {
+      const ours = json.ranef[g];
+      if (!ours) continue;
+      same(`ranef terms ${g}`, ours.terms, rr.terms);
+      same(`ranef levels ${g}`, ours.levels.slice(0, rr.levels.length), rr.levels);
+      rr.terms.forEach((term, c) => {
+        const col = rr.values.map((row) => row[c] ?? 0);
+        const m = col.reduce((s, x) => s + x, 0) / col.length;
+        const spread = Math.sqrt(col.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, col.length - 1));
+        const scale = Math.max(spread, 1e-6 * ref.sigma);
+        rr.values.forEach((row, l) => {
+          const a = ours.values[l]?.[c];
+          const b = row[c];
+          if (b !== null) check(`ranef ${g} ${rr.levels[l]} ${term}`, a !== null && a !== undefined && Math.abs(a - b) <= TOL.ranef * scale, a, b);
+          const sa = ours.condsd[l]?.[c];
+          const sb = rr.condsd[l]?.[c];
+          if (sb !== null && sb !== undefined) check(`condsd ${g} ${rr.levels[l]} ${term}`, sa !== null && sa !== undefined && Math.abs(sa - sb) <= TOL.ranef * scale, sa, sb);
+        });
+      });
+    }
+  }
+  if (ref.singular !== undefined) same('singular', json.singular, ref.singular);
+  if (ref.converged !== undefined) same('converged', json.converged, ref.converged);
+  if (ref.dropped !== undefined) same('dropped', json.dropped, ref.dropped);
+  if (ref.messages && !sameMessages(json.warnings, ref.messages)) same('warnings', json.warnings, ref.messages);
+  return bad;
 }

@@ -14,3 +14,24 @@ test('quantiles are R type 7', () => {
   assert.deepEqual(quantiles([10, 1, 4, 3], [0, 0.25, 0.5, 0.75, 1]), [1, 2.5, 3.5, 5.5, 10]);
   assert.deepEqual(quantiles([7], [0, 0.5, 1]), [7, 7, 7]);
 });
+
+test('quantiles by sorting (short vectors) and by selection (long ones) agree with a full sort', () => {
+  let state = 99;
+  const rand = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  for (const n of [1, 2, 3, 10, 1001, 300_000]) {
+    // Ties and runs as well as distinct values.
+    const x = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? Math.floor(rand() * 5) : rand() - 0.5));
+    const s = Float64Array.from(x).sort();
+    const probs = [0, 0.25, 0.5, 0.75, 1, 0.1234];
+    const expected = probs.map((pr) => {
+      const h = (n - 1) * pr;
+      const lo = Math.floor(h);
+      const hi = Math.min(lo + 1, n - 1);
+      return s[lo] + (h - lo) * (s[hi] - s[lo]);
+    });
+    assert.deepEqual(quantiles(x, probs), expected, `n = ${n}`);
+  }
+});
