@@ -11,9 +11,10 @@
 import { Lmer2JagsError, nearNames, type Span } from '../errors.js';
 import type { CallArg, CallExpr, Expr } from '../formula/ast.js';
 import type { Variable } from '../formula/terms.js';
-import { dropUnusedLevels, numberLabel, numericLevels, type DataTable } from './table.js';
+import { dropUnusedLevels, numberLabel, numericLevels, rowPlace, type DataTable } from './table.js';
 import type { FactorValue, Value } from './values.js';
 import { orthogonalPolynomials, rawPolynomials } from '../model/poly.js';
+import { formatRNumber } from '../util/rformat.js';
 
 export interface ModelFrame {
   /** Rows kept. */
@@ -33,9 +34,19 @@ export interface ModelFrame {
 /**
  * An intermediate value. Numbers are vectors (length n, or 1 for a constant) or matrices
  * (n × ncol, column-major); factors and logicals have length n or 1; strings are literals.
+ * `int` marks numbers R would hold as an integer vector (an integer column, `2L`, a logical in
+ * arithmetic, and what R's integer arithmetic keeps integer): their factor levels print in fixed
+ * notation ("100000"), a double's as R prints doubles ("1e+05").
  */
+type NumEv = {
+  readonly t: 'num';
+  readonly v: Float64Array;
+  readonly ncol: number | null;
+  readonly colnames: readonly string[] | null;
+  readonly int: boolean;
+};
 type Ev =
-  | { readonly t: 'num'; readonly v: Float64Array; readonly ncol: number | null; readonly colnames: readonly string[] | null }
+  | NumEv
   | { readonly t: 'lgl'; readonly v: Int8Array }
   | { readonly t: 'fac'; readonly levels: readonly string[]; readonly codes: Int32Array }
   | { readonly t: 'str'; readonly s: string };
@@ -70,13 +81,22 @@ function fail(ctx: Ctx, message: string, span: Span, hint?: string): Lmer2JagsEr
   });
 }
 
-function num(v: Float64Array): Ev {
-  return { t: 'num', v, ncol: null, colnames: null };
+function num(v: Float64Array, int = false): NumEv {
+  return { t: 'num', v, ncol: null, colnames: null, int };
 }
 
-function scalarNum(x: number): Ev {
-  return num(Float64Array.of(x));
+/** The index of the first ±Inf in v, or -1 (NaN is NA, not infinite). */
+function firstInfinite(v: Float64Array): number {
+  for (let i = 0; i < v.length; i++) if (v[i] === Infinity || v[i] === -Infinity) return i;
+  return -1;
 }
+
+function scalarNum(x: number, int = false): Ev {
+  return num(Float64Array.of(x), int);
+}
+
+/** R's integers: whole numbers within ±2147483647 (-2147483648 is NA_integer_). */
+const INT_MAX = 2147483647;
 
 function evLength(e: Ev): number {
   switch (e.t) {
@@ -99,7 +119,8 @@ function describe(expr: Expr, ctx: Ctx): string {
 function evaluate(expr: Expr, ctx: Ctx): Ev {
   switch (expr.kind) {
     case 'number':
-      return scalarNum(expr.value);
+      // 2L is an integer; R makes 1.5L (and anything out of range) a double.
+      return scalarNum(expr.value, expr.integer && Number.isInteger(expr.value) && Math.abs(expr.value) <= INT_MAX);
     case 'string':
       return { t: 'str', s: expr.value };
     case 'paren':
@@ -135,7 +156,7 @@ function evaluateName(name: string, backquoted: boolean, span: Span, ctx: Ctx): 
   if (column) {
     switch (column.kind) {
       case 'numeric':
-        return num(column.values);
+        return num(column.values, column.integer);
       case 'factor':
         return { t: 'fac', levels: column.levels, codes: column.codes };
       case 'logical':
@@ -162,14 +183,15 @@ function evaluateName(name: string, backquoted: boolean, span: Span, ctx: Ctx): 
 }
 
 /** Numbers from numbers or logicals (TRUE = 1); factors and strings are refused. */
-function asNumber(e: Ev, expr: Expr, what: string, ctx: Ctx): Extract<Ev, { t: 'num' }> {
+function asNumber(e: Ev, expr: Expr, what: string, ctx: Ctx): NumEv {
   switch (e.t) {
     case 'num':
       return e;
     case 'lgl': {
+      // R's arithmetic treats a logical as an integer (TRUE + TRUE is 2L).
       const v = new Float64Array(e.v.length);
       for (let i = 0; i < v.length; i++) v[i] = e.v[i] < 0 ? Number.NaN : e.v[i];
-      return { t: 'num', v, ncol: null, colnames: null };
+      return num(v, true);
     }
     case 'fac':
       throw fail(
@@ -234,6 +256,9 @@ function rPow(x: number, y: number): number {
   return x ** y;
 }
 
+/** The operators R's arithmetic keeps integer when both operands are integers (not / or ^). */
+const INTEGER_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '%%', '%/%']);
+
 const ARITH: Readonly<Record<string, NumOp>> = {
   '+': (x, y) => x + y,
   '-': (x, y) => x - y,
@@ -257,16 +282,17 @@ function arithmetic(op: string, left: Expr, right: Expr, opSpan: Span, ctx: Ctx)
   const what = `'${op}'`;
   const a = asNumber(evaluate(left, ctx), left, what, ctx);
   const b = asNumber(evaluate(right, ctx), right, what, ctx);
-  return elementwise(a, b, ARITH[op], opSpan, ctx);
+  return elementwise(a, b, ARITH[op], opSpan, ctx, a.int && b.int && INTEGER_OPS.has(op));
 }
 
 /** Element-wise op with R's recycling; a matrix operand gives the result its shape. */
 function elementwise(
-  a: Extract<Ev, { t: 'num' }>,
-  b: Extract<Ev, { t: 'num' }>,
+  a: NumEv,
+  b: NumEv,
   f: NumOp,
   span: Span,
   ctx: Ctx,
+  int = false,
 ): Ev {
   if (a.ncol !== null && b.ncol !== null && (a.ncol !== b.ncol || a.v.length !== b.v.length)) {
     throw fail(ctx, 'the two matrices have different dimensions', span);
@@ -276,8 +302,17 @@ function elementwise(
   const la = a.v.length;
   const lb = b.v.length;
   for (let i = 0; i < len; i++) out[i] = f(a.v[la === len ? i : i % la], b.v[lb === len ? i : i % lb]);
+  if (int) {
+    // R's integer arithmetic: a result past ±2147483647 is NA ("NAs produced by integer
+    // overflow"), and so is x %/% 0L (a double division would give ±Inf).
+    for (let i = 0; i < len; i++) {
+      const x = out[i];
+      if (!(x >= -INT_MAX && x <= INT_MAX)) out[i] = Number.NaN;
+      else if (x === 0) out[i] = 0; // integers have no -0
+    }
+  }
   const shape = a.ncol !== null && a.v.length === len ? a : b.ncol !== null && b.v.length === len ? b : null;
-  return { t: 'num', v: out, ncol: shape ? shape.ncol : null, colnames: shape ? shape.colnames : null };
+  return { t: 'num', v: out, ncol: shape ? shape.ncol : null, colnames: shape ? shape.colnames : null, int: int && shape === null };
 }
 
 function comparison(op: string, left: Expr, right: Expr, opSpan: Span, ctx: Ctx): Ev {
@@ -335,7 +370,7 @@ function labelsOf(e: Ev, expr: Expr, ctx: Ctx): (string | null)[] {
       return [e.s];
     case 'num':
       if (e.ncol !== null) throw fail(ctx, 'comparing a matrix is not supported', expr.span);
-      return Array.from(e.v, (x) => (Number.isNaN(x) ? null : numberLabel(x)));
+      return Array.from(e.v, (x) => (Number.isNaN(x) ? null : numberLabel(x, e.int)));
     case 'lgl':
       return Array.from(e.v, (x) => (x < 0 ? null : x ? 'TRUE' : 'FALSE'));
   }
@@ -387,7 +422,8 @@ function evaluateUnary(op: string, operand: Expr, span: Span, ctx: Ctx): Ev {
   }
   const x = asNumber(e, operand, `unary '${op}'`, ctx);
   if (op === '+') return x;
-  return { t: 'num', v: x.v.map((y) => -y), ncol: x.ncol, colnames: x.colnames };
+  // Unary minus keeps an integer an integer (and integers have no -0).
+  return { t: 'num', v: x.v.map((y) => (x.int && y === 0 ? 0 : -y)), ncol: x.ncol, colnames: x.colnames, int: x.int };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -473,8 +509,9 @@ const MATH: Readonly<Record<string, (x: number) => number>> = {
   abs: Math.abs,
 };
 
-function mapNum(x: Extract<Ev, { t: 'num' }>, f: (y: number) => number): Ev {
-  return { t: 'num', v: x.v.map(f), ncol: x.ncol, colnames: x.colnames };
+/** A math function of numbers; the result is a double unless `int` (abs() of an integer). */
+function mapNum(x: NumEv, f: (y: number) => number, int = false): Ev {
+  return { t: 'num', v: x.v.map(f), ncol: x.ncol, colnames: x.colnames, int: int && x.int };
 }
 
 function evaluateCall(call: CallExpr, ctx: Ctx): Ev {
@@ -504,7 +541,8 @@ function evaluateCall(call: CallExpr, ctx: Ctx): Ev {
     case 'abs': {
       const args = matchArgs(call, ['x'], [], ctx);
       const x = numericArgument(call, required(call, args, 'x', ctx), ctx);
-      return mapNum(x, MATH[fn]);
+      // abs() of an integer is an integer; the others give doubles.
+      return mapNum(x, MATH[fn], fn === 'abs');
     }
     case 'scale':
       return evaluateScale(call, ctx);
@@ -524,6 +562,7 @@ function evaluateCall(call: CallExpr, ctx: Ctx): Ev {
       if (x.ncol !== null) {
         throw fail(ctx, 'as.numeric() of a matrix would not give one value per row', call.span);
       }
+      // as.numeric() makes a double: as.numeric(100000L) prints as 1e+05.
       return num(x.v);
     }
     case 'poly':
@@ -545,7 +584,7 @@ function evaluateCall(call: CallExpr, ctx: Ctx): Ev {
 }
 
 /** The numeric argument of a math function; factors get a message naming the function. */
-function numericArgument(call: CallExpr, arg: CallArg, ctx: Ctx): Extract<Ev, { t: 'num' }> {
+function numericArgument(call: CallExpr, arg: CallArg, ctx: Ctx): NumEv {
   const e = evaluate(arg.value, ctx);
   if (e.t === 'fac') {
     const x = ctx.text.slice(arg.value.span.start, arg.value.span.end);
@@ -577,6 +616,18 @@ function evaluateScale(call: CallExpr, ctx: Ctx): Ev {
   };
   const center = option(centerArg, 'center');
   const scaleOpt = option(scaleArg, 'scale');
+  if (center === true || scaleOpt === true) {
+    const k = firstInfinite(x.v);
+    if (k >= 0) {
+      // R: the mean (or SD) is not finite, every value becomes NaN, and na.omit leaves no rows.
+      throw fail(
+        ctx,
+        `scale(): ${describe(xArg.value, ctx)} is ${formatRNumber(x.v[k])}${rows === ctx.n ? ` on ${rowPlace(ctx.table, k % rows)}` : ''}, so its ${center === true ? 'mean' : 'SD'} is not finite and scale() would give NaN on every row (R then stops with "0 (non-NA) cases")`,
+        xArg.value.span,
+        'lme4 needs finite numbers: fix that value in the data, or write NA there so that the row is dropped',
+      );
+    }
+  }
   const out = new Float64Array(x.v.length);
   for (let j = 0; j < ncol; j++) {
     const off = j * rows;
@@ -622,7 +673,7 @@ function evaluateScale(call: CallExpr, ctx: Ctx): Ev {
     }
     if (sd !== 1) for (let i = 0; i < rows; i++) out[off + i] /= sd;
   }
-  return { t: 'num', v: out, ncol, colnames: x.colnames ?? new Array<string>(ncol).fill('') };
+  return { t: 'num', v: out, ncol, colnames: x.colnames ?? new Array<string>(ncol).fill(''), int: false };
 }
 
 function evaluatePoly(call: CallExpr, ctx: Ctx): Ev {
@@ -639,6 +690,17 @@ function evaluatePoly(call: CallExpr, ctx: Ctx): Ev {
   const raw = flagArg(args.get('raw'), false, "poly()'s raw", ctx);
   if (x.v.length !== ctx.n) {
     throw fail(ctx, 'poly() needs a variable of the data, not a constant', xArg.span);
+  }
+  if (!raw) {
+    const k = firstInfinite(x.v);
+    if (k >= 0) {
+      throw fail(
+        ctx,
+        `poly(): ${describe(xArg.value, ctx)} is ${formatRNumber(x.v[k])} on ${rowPlace(ctx.table, k)}; R's poly() refuses infinite values ("NA/NaN/Inf in foreign function call (arg 1)")`,
+        xArg.value.span,
+        'lme4 needs finite numbers: fix that value in the data, or write NA there (then remove the row too: poly() refuses NA as well)',
+      );
+    }
   }
   const result = raw ? rawPolynomials(x.v, degree) : orthogonalPolynomials(x.v, degree);
   if ('error' in result) {
@@ -657,6 +719,7 @@ function evaluatePoly(call: CallExpr, ctx: Ctx): Ev {
     v: result.values,
     ncol: degree,
     colnames: Array.from({ length: degree }, (_, j) => String(j + 1)),
+    int: false,
   };
 }
 
@@ -675,7 +738,7 @@ function toFactor(call: CallExpr, arg: CallArg, dropLevels: boolean, ctx: Ctx): 
     }
     case 'num': {
       if (e.ncol !== null) throw fail(ctx, `${call.fn}() of a matrix is not supported`, call.span);
-      return { t: 'fac', ...numericLevels(e.v) };
+      return { t: 'fac', ...numericLevels(e.v, e.int) };
     }
     case 'str':
       return { t: 'fac', levels: [e.s], codes: Int32Array.of(0) };
@@ -697,7 +760,7 @@ function toValue(e: Ev, v: Variable, ctx: Ctx): Value {
   }
   switch (e.t) {
     case 'num':
-      if (e.ncol === null) return { kind: 'numeric', values: e.v };
+      if (e.ncol === null) return { kind: 'numeric', values: e.v, integer: e.int };
       return { kind: 'matrix', ncol: e.ncol, values: e.v, colnames: e.colnames ?? new Array<string>(e.ncol).fill('') };
     case 'lgl':
       return { kind: 'logical', values: e.v };
@@ -771,7 +834,7 @@ function subset(value: Value, rows: Int32Array, n: number): Value {
     case 'numeric': {
       const out = new Float64Array(m);
       for (let i = 0; i < m; i++) out[i] = value.values[rows[i]];
-      return { kind: 'numeric', values: out };
+      return { kind: 'numeric', values: out, integer: value.integer };
     }
     case 'matrix': {
       const out = new Float64Array(m * value.ncol);

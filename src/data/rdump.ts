@@ -102,7 +102,7 @@ function toStrings(v: Vec): (string | null)[] {
     if (Number.isNaN(x)) out[i] = null;
     else if (v.factor && v.levels) out[i] = v.levels[x - 1] ?? null;
     else if (v.type === 'logical') out[i] = x ? 'TRUE' : 'FALSE';
-    else out[i] = numberLabel(x);
+    else out[i] = numberLabel(x, v.type === 'integer'); // c(100000L, "a") is "100000", c(1e5, "a") "1e+05"
   }
   return out;
 }

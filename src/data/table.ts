@@ -9,7 +9,11 @@ export interface NumericColumn {
   readonly kind: 'numeric';
   readonly name: string;
   readonly values: Float64Array;
-  /** Every non-missing value is a whole number (R would read an integer column). */
+  /**
+   * R would store the column as integers: read.csv reads a column whose every value is written
+   * as a whole number within ±2147483647 (no decimal point or exponent) as an integer vector.
+   * It matters for factor levels: as.character(100000L) is "100000", of the double 1e5 "1e+05".
+   */
   readonly integer: boolean;
 }
 
@@ -58,9 +62,13 @@ export function compareLevels(a: string, b: string): number {
   return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** Numeric values as R's as.character prints them, used as factor levels of numeric columns. */
-export function numberLabel(x: number): string {
-  return formatRNumber(x);
+/**
+ * Numeric values as R's as.character prints them, used as factor levels of numeric columns: a
+ * double with 15 significant digits in the shorter of fixed and scientific notation ("1e+05"),
+ * an integer always in fixed notation ("100000").
+ */
+export function numberLabel(x: number, integer = false): string {
+  return integer ? String(x) : formatRNumber(x);
 }
 
 /** Build a factor from strings (null = NA) with R's level order. */
@@ -76,11 +84,14 @@ export function factorFromStrings(name: string, values: readonly (string | null)
 }
 
 /**
- * factor() of numbers: levels are the sorted distinct values as R prints them (15
- * significant digits); values that print alike share a level, as in R.
+ * factor() of numbers: levels are the sorted distinct values as R's as.character prints them.
+ * For a double vector that is 15 significant digits, the shorter of fixed and scientific
+ * notation ("1e+05" for 100000), and values that print alike share a level, as in R. For an
+ * R integer vector (`integer`: every value whole and within ±2147483647, e.g. a read.csv column
+ * of whole numbers) it is always fixed notation: 100000 is "100000".
  */
-export function numericLevels(values: Float64Array): { levels: string[]; codes: Int32Array } {
-  return integerLevels(values) ?? generalLevels(values);
+export function numericLevels(values: Float64Array, integer = false): { levels: string[]; codes: Int32Array } {
+  return integerLevels(values, integer ? String : integerLabel) ?? generalLevels(values, integer);
 }
 
 /**
@@ -88,7 +99,7 @@ export function numericLevels(values: Float64Array): { levels: string[]; codes: 
  * range is not much wider than the data: a direct lookup table instead of hashing every value.
  * Null when the values do not qualify.
  */
-function integerLevels(values: Float64Array): { levels: string[]; codes: Int32Array } | null {
+function integerLevels(values: Float64Array, label: (x: number) => string): { levels: string[]; codes: Int32Array } | null {
   const n = values.length;
   let min = Infinity;
   let max = -Infinity;
@@ -109,7 +120,7 @@ function integerLevels(values: Float64Array): { levels: string[]; codes: Int32Ar
   for (let s = 0; s < slot.length; s++) {
     if (slot[s] === 0) {
       slot[s] = levels.length;
-      levels.push(integerLabel(min + s));
+      levels.push(label(min + s));
     }
   }
   const codes = new Int32Array(n);
@@ -138,13 +149,13 @@ export function integerLabel(x: number): string {
   return `${neg ? '-' : ''}${d[0]}${nsig > 1 ? `.${d.slice(1)}` : ''}e+${String(digits - 1).padStart(2, '0')}`;
 }
 
-function generalLevels(values: Float64Array): { levels: string[]; codes: Int32Array } {
+function generalLevels(values: Float64Array, integer: boolean): { levels: string[]; codes: Int32Array } {
   const uniq = [...new Set(values)].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const levels: string[] = [];
   const levelOf = new Map<number, number>();
   const labelIndex = new Map<string, number>();
   for (const u of uniq) {
-    const label = numberLabel(u);
+    const label = numberLabel(u, integer);
     let k = labelIndex.get(label);
     if (k === undefined) {
       k = levels.length;
@@ -157,9 +168,9 @@ function generalLevels(values: Float64Array): { levels: string[]; codes: Int32Ar
   return { levels, codes };
 }
 
-/** `factor(x)` of a numeric column. */
-export function factorFromNumbers(name: string, values: Float64Array): FactorColumn {
-  return { kind: 'factor', name, ...numericLevels(values) };
+/** `factor(x)` of a numeric column (`integer`: an R integer column, see numericLevels). */
+export function factorFromNumbers(name: string, values: Float64Array, integer = false): FactorColumn {
+  return { kind: 'factor', name, ...numericLevels(values, integer) };
 }
 
 /** factor(f, exclude = NA): keep only the levels that occur, in their order. */
@@ -187,6 +198,15 @@ export function makeTable(source: string, columns: readonly Column[], lineOf?: (
     source,
     ...(lineOf ? { lineOf } : {}),
   };
+}
+
+/**
+ * Where a row (0-based) of a table is, for messages: "line 5 of data.csv" when the table knows
+ * its file lines (CSV), else "row 4 of the data (data.json)".
+ */
+export function rowPlace(table: DataTable, row: number): string {
+  const line = table.lineOf?.(row);
+  return line !== undefined ? `line ${line} of ${table.source}` : `row ${row + 1} of the data (${table.source})`;
 }
 
 export function columnLength(c: Column): number {

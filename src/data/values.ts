@@ -7,6 +7,11 @@
 export interface NumericValue {
   readonly kind: 'numeric';
   readonly values: Float64Array;
+  /**
+   * R holds it as an integer vector (an integer column, or integer arithmetic on one), so
+   * factor(x) and a grouping by x label its levels in fixed notation: "100000", not "1e+05".
+   */
+  readonly integer: boolean;
 }
 
 /** A numeric matrix such as poly(x, 2) or scale(x): n × ncol, column-major. */

@@ -425,13 +425,13 @@ interface SimpleFactor {
   readonly codes: Int32Array;
 }
 
-/** lme4's makeFac: factor(x) unless x is a factor already. */
+/** lme4's makeFac: factor(x) unless x is a factor already (integers labelled as R's integers). */
 function asGroupingFactor(v: Variable, value: Value, label: string, formulaText: string | undefined): SimpleFactor {
   switch (value.kind) {
     case 'factor':
       return value;
     case 'numeric':
-      return numericLevels(value.values);
+      return numericLevels(value.values, value.integer);
     case 'logical': {
       const present = [false, false];
       for (const x of value.values) if (x >= 0) present[x] = true;

@@ -4,7 +4,7 @@
  * stack trace. test/bad-inputs.md lists them all; write errors are in write-errors.test.ts.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -78,6 +78,36 @@ describe('bad input: data files', { concurrency: true }, () => {
     const r = await runCli(['parse', 'y ~ 1 + (1 | g)', '--data', dataFile('levels.R', dump), '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).random[0].levels, 2);
+  });
+  it('an infinite value in the data: every command exits 2, naming the value and its line', async () => {
+    // R reads Inf as a number and na.omit keeps the row; lme4 then stops with "NA/NaN/Inf in 'y'"
+    // (fixtures/parse-errors/inf-response.json). This used to be exit 3 from the R dump writer.
+    const f = dataFile('inf.csv', 'y,x,g\n1,2,a\nInf,3,a\n2,1,b\n3,2,b\n4,4,c\n');
+    const out = join(tempDir(), 'conv');
+    const commands = [['parse'], ['fit'], ['convert', '--out', out], ['verify'], ['explain']];
+    const results = await Promise.all(commands.map(([cmd, ...rest]) => runCli([cmd, 'y ~ x + (1 | g)', '--data', f, ...rest])));
+    results.forEach((r, i) => {
+      assertBadInput(r, /the response 'y' is Inf on line 3 of .*inf\.csv/, /"NA\/NaN\/Inf in 'y'"/, /--> .*inf\.csv:3\n/, /hint: .*write NA there/);
+      assert.doesNotMatch(r.stderr, /internal/, commands[i][0]);
+    });
+    assert.ok(!existsSync(out), 'convert wrote nothing');
+  });
+  it('a transformation that gives -Inf (log of 0): the caret under it, and the values that gave it', async () => {
+    const f = dataFile('zero.csv', 'y,x,g\n1,2,a\n2,0,a\n2,1,b\n3,2,b\n4,4,c\n5,3,c\n');
+    for (const cmd of ['parse', 'fit']) {
+      await expectBadInput(
+        [cmd, 'y ~ log(x) + (1 | g)', '--data', f],
+        /the fixed-effects variable 'log\(x\)' is -Inf on line 3 of .*zero\.csv \(where x = 0\)/,
+        /NA\/NaN\/Inf in foreign function call \(arg 1\)/,
+        /y ~ log\(x\) \+ \(1 \| g\)\n\s+\^{6}\n/,
+        /hint: .*log\(x \+ 1\)/,
+      );
+    }
+    // log of a negative number is NaN, which na.omit drops (R warns "NaNs produced").
+    const neg = dataFile('neg.csv', 'y,x,g\n1,2,a\n2,-1,a\n2,1,b\n3,2,b\n4,4,c\n5,3,c\n6,2,a\n');
+    const r = await runCli(['parse', 'y ~ log(x) + (1 | g)', '--data', neg, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).nobs, 6);
   });
   it('an empty --data path', async () => {
     await expectBadInput(['parse', 'y ~ x + (1 | g)', '--data', ''], /--data needs a file name/);

@@ -34,6 +34,26 @@ describe('convert', { concurrency: true }, () => {
     assert.deepEqual(names.fixef, { '(Intercept)': 'mu.a', Days: 'mu.b' });
   });
 
+  it('integer group ids keep R\'s integer labels in names.json and fit --json: 100000, not 1e+05', async () => {
+    // lme4's levels and fixef names (fixtures/parse/ids-factor-integer.json, ids-group-integer.json):
+    // read.csv reads the ids as integers, whose factor levels print in full.
+    const ref = (id: string) => JSON.parse(readFileSync(fixturePath(`parse/${id}.json`), 'utf8'));
+    const ids = fixturePath('data/sim_ids.csv');
+    const out = join(tempDir(), 'ids');
+    const r = await runCli(['convert', 'y ~ factor(id) + (1 | lab)', '--data', ids, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const names = JSON.parse(readFileSync(join(out, 'names.json'), 'utf8'));
+    const fx = ref('ids-factor-integer');
+    assert.deepEqual(Object.keys(names.fixef), fx.fixef);
+    assert.deepEqual(names.ranef.lab.levels, fx.random[0].levels);
+    assert.ok(names.ranef.lab.levels.includes('100000'));
+    const fit = await runCli(['fit', 'y ~ x + (1 | id)', '--data', ids, '--json']);
+    assert.equal(fit.code, 0, fit.stderr);
+    const gx = ref('ids-group-integer');
+    assert.deepEqual(JSON.parse(fit.stdout).ranef.id.levels, gx.random[0].levels);
+    assert.equal(gx.random[0].levels[0], '100000');
+  });
+
   it('--json prints one object: the files, names.json, the monitors and the options used', async () => {
     const out = join(tempDir(), 'sleep');
     const r = await runCli(['convert', SLEEP, '--data', sleep, '--out', out, '--json', '--chains', '2', '--param', 'offsets', '--cov', 'lkj', '--seed', '7']);

@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { buildModelFrame, evaluateVariable } from '../../src/data/frame.js';
+import { readDataFile } from '../../src/data/read.js';
 import { makeTable, type Column, type DataTable } from '../../src/data/table.js';
 import type { Value } from '../../src/data/values.js';
 import type { Expr } from '../../src/formula/ast.js';
+import { parseFormula } from '../../src/formula/parse.js';
 import type { Variable } from '../../src/formula/terms.js';
 import { Lmer2JagsError, type Span } from '../../src/errors.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
 // ---- hand-built AST helpers -------------------------------------------------------------
 
@@ -168,6 +172,91 @@ test('factor() of numbers sorts levels numerically and prints them as R does', (
   const levelsOf = (w: Value) => (w.kind === 'factor' ? w.levels : null);
   assert.deepEqual(levelsOf(ev(call('factor', [nm('g')]), tbl)), ['p', 'r']);
   assert.deepEqual(levelsOf(ev(call('as.factor', [nm('g')]), tbl)), ['p', 'q', 'r']);
+});
+
+interface LevelCase {
+  expr: string;
+  type: 'integer' | 'double' | 'logical' | 'factor';
+  levels: string[];
+  na: number;
+  warnings: string[];
+}
+
+test('factor levels of integer and double expressions are R\'s (fixtures/levels/sim_ids.json)', async () => {
+  // Made by fixtures/R/parse.R: typeof(e), levels(factor(e)) and sum(is.na(e)) in R 4.2.2 on
+  // data/sim_ids.csv as read.csv reads it (id, lab integer columns; id_d, big doubles).
+  const ref = JSON.parse(readFileSync(fixturePath('levels/sim_ids.json'), 'utf8')) as { data: string; cases: LevelCase[] };
+  const table = await readDataFile(fixturePath(ref.data));
+  assert.ok(ref.cases.length >= 30);
+  for (const c of ref.cases) {
+    const text = `y ~ factor(${c.expr})`;
+    const call = parseFormula(text).rhs;
+    assert.ok(call.kind === 'call' && call.fn === 'factor', text);
+    const inner = call.args[0].value;
+    // The storage type: integer vectors keep the `integer` flag, doubles do not.
+    const bare = evaluateVariable(variable('v', inner), table, text);
+    if (c.type === 'integer' || c.type === 'double') {
+      assert.ok(bare.kind === 'numeric', `${c.expr}: numeric, got ${bare.kind}`);
+      assert.equal(bare.integer, c.type === 'integer', `${c.expr}: R stores it as ${c.type}`);
+    } else {
+      assert.equal(bare.kind, c.type, c.expr);
+    }
+    const v = evaluateVariable(variable('v', call), table, text);
+    assert.ok(v.kind === 'factor', c.expr);
+    // R's factor() makes NaN a level of its own ("NaN"); lmer2jags reads NaN as NA, as na.omit
+    // and is.na() do, so that level is the one difference.
+    assert.deepEqual(v.levels, c.levels.filter((l) => l !== 'NaN'), `levels(factor(${c.expr}))`);
+    assert.equal(v.codes.filter((k) => k < 0).length, c.na, `NAs of ${c.expr}`);
+  }
+});
+
+test('integer arithmetic that overflows is NA, as in R, and the rows are dropped', () => {
+  // fixtures/levels/sim_ids.json has R's counts (id + id: 8 NAs, "NAs produced by integer
+  // overflow"); here the edge of the range, with R's bounds ±2147483647 (-2147483648 is NA).
+  const t = makeTable('t', [{ kind: 'numeric', name: 'k', values: Float64Array.from([2147483646, -2147483646, 0, NaN]), integer: true }]);
+  const k = nm('k');
+  const one: Expr = { kind: 'number', value: 1, integer: true, text: '1L', span: S };
+  const plus = ev(bin('+', k, one), t);
+  assert.ok(plus.kind === 'numeric' && plus.integer);
+  close(nums(plus), [2147483647, -2147483645, 1, NaN]);
+  close(nums(ev(bin('+', bin('+', k, one), one), t)), [NaN, -2147483644, 2, NaN]);
+  close(nums(ev(bin('-', bin('-', un('-', k), one), one), t)), [NaN, 2147483644, -2, NaN]);
+  // With a double operand the result is a double and does not overflow.
+  const dbl = ev(bin('+', bin('+', k, nb(1)), nb(1)), t);
+  assert.ok(dbl.kind === 'numeric' && !dbl.integer);
+  close(nums(dbl), [2147483648, -2147483644, 2, NaN]);
+  const fr = buildModelFrame([variable('k + k', bin('+', k, k))], t, 'y ~ k + k');
+  assert.deepEqual(Array.from(fr.rowIndex), [2]);
+  const kept = fr.values.get('k + k');
+  assert.ok(kept?.kind === 'numeric' && kept.integer, 'the flag survives the row subset');
+});
+
+test('scale() and poly() of a variable with Inf are refused, with its line and R\'s words', () => {
+  // R (fixtures/parse-errors): scale(x_inf) leaves "0 (non-NA) cases"; poly(x_inf, 2) stops with
+  // "NA/NaN/Inf in foreign function call (arg 1)".
+  const t = makeTable('d.csv', [numeric('x', [1, 2, Infinity, 4, 5])], (r) => r + 2);
+  const text = 'y ~ scale(x) + poly(x, 2)';
+  userError(
+    () => evaluateVariable(variable('scale(x)', call('scale', [nm('x', spanOf(text, 'x'))])), t, text),
+    (e) => {
+      assert.match(e.message, /scale\(\): 'x' is Inf on line 4 of d\.csv/);
+      assert.match(e.message, /0 \(non-NA\) cases/);
+      assert.deepEqual(e.location?.kind === 'text' && e.location.span, spanOf(text, 'x'));
+      assert.match(e.hint ?? '', /finite numbers/);
+    },
+  );
+  const xs = spanOf(text, 'x', text.indexOf('poly'));
+  userError(
+    () => evaluateVariable(variable('poly(x, 2)', call('poly', [nm('x', xs), nb(2)])), t, text),
+    (e) => {
+      assert.match(e.message, /poly\(\): 'x' is Inf on line 4 of d\.csv/);
+      assert.match(e.message, /NA\/NaN\/Inf in foreign function call \(arg 1\)/);
+      assert.deepEqual(e.location?.kind === 'text' && e.location.span, xs);
+    },
+  );
+  // Without centring or scaling, scale() is the identity and keeps the Inf (build.ts refuses it).
+  const same = ev(call('scale', [nm('x'), ['center', nm('FALSE')], ['scale', nm('FALSE')]]), t);
+  close(nums(same), [1, 2, Infinity, 4, 5]);
 });
 
 test('scale() centres and scales by mean and sd of the non-missing values (R values)', () => {

@@ -179,6 +179,15 @@ test('reads the JAGS dialect: .Dim, quoted names, = assignment, comments, expone
   assert.equal(get(d, 'mixed').type, 'double');
 });
 
+test('c() of numbers and strings prints integers as integers: 100000L is "100000", 1e5 is "1e+05"', () => {
+  // R 4.2.2: c(100000L, "a") is "100000" "a"; c(1e5, "a") is "1e+05" "a"; c(-100000L, "b") is "-100000" "b"
+  const d = readRDump('i <- c(100000L, "a")\nx <- c(1e5, "a")\nn <- c(-100000L, "b")\nr <- c(100000:100001, "c")\n', 'd.R');
+  assert.deepEqual(get(d, 'i').values, ['100000', 'a']);
+  assert.deepEqual(get(d, 'x').values, ['1e+05', 'a']);
+  assert.deepEqual(get(d, 'n').values, ['-100000', 'b']);
+  assert.deepEqual(get(d, 'r').values, ['100000', '100001', 'c']);
+});
+
 test('a dumped data frame becomes one variable per column', () => {
   // R 4.2.2: df <- data.frame(x=c(1.5,2,3), g=factor(c("b","a","b")), s=c("p","q",NA),
   //   l=c(TRUE,NA,FALSE), i=c(1L,NA,3L)); n <- 3L; dump(c("df","n"), ...)

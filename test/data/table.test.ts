@@ -32,3 +32,20 @@ test('numericLevels: whole numbers (lookup table) and other numbers (hashing) gi
   assert.deepEqual(frac.levels, ['0.5', '2', '1e+15']);
   assert.deepEqual([...frac.codes], [0, 1, 0, 2]);
 });
+
+test('numericLevels of an R integer vector labels levels as integers, in both paths', () => {
+  // R (fixtures/levels/sim_ids.json): levels(factor(id)) of the integer column is "100000",
+  // "200000", ..., "2000000000"; of the same ids as doubles "1e+05", "2e+05", ..., "2e+09".
+  const ids = Float64Array.from([100000, 200000, NaN, 300000, 100000, 200000]);
+  assert.deepEqual(numericLevels(ids, true).levels, ['100000', '200000', '300000']);
+  assert.deepEqual(numericLevels(ids).levels, ['1e+05', '2e+05', '3e+05']);
+  assert.deepEqual([...numericLevels(ids, true).codes], [...numericLevels(ids).codes]);
+  // A narrow range takes the lookup table, a wide one the hashing path: the same labels.
+  const narrow = numericLevels(Float64Array.from([100001, 100000, -100000 + 200000, 100002]), true);
+  assert.deepEqual(narrow.levels, ['100000', '100001', '100002']);
+  assert.deepEqual([...narrow.codes], [1, 0, 0, 2]);
+  const wide = numericLevels(Float64Array.from([2000000000, 1200000, -2147483647, 2000000000, NaN]), true);
+  assert.deepEqual(wide.levels, ['-2147483647', '1200000', '2000000000']);
+  assert.deepEqual([...wide.codes], [2, 1, 0, 2, -1]);
+  assert.deepEqual(numericLevels(Float64Array.from([2000000000, 1200000]), false).levels, ['1200000', '2e+09']);
+});

@@ -1,5 +1,5 @@
 /**
- * Every fixture model through convert and the real JAGS: each of the 67 formulas of
+ * Every fixture model through convert and the real JAGS: each of the 77 formulas of
  * fixtures/parse and every lme4 model of fixtures/lmer (weights, offsets and ML fits
  * included) is converted with the default options, written, and sampled by `jags run.cmd`.
  * JAGS must run without error, and the posterior means of the fixed effects must lie within
@@ -71,8 +71,8 @@ function table(rel: string): Promise<DataTable> {
 }
 
 describe('every fixture model runs in the real JAGS and recovers lme4\'s fixed effects', { concurrency: 2 }, () => {
-  it('covers all 67 parse fixtures and the lme4 models', () => {
-    assert.equal(parse.length, 67);
+  it('covers all 77 parse fixtures and the lme4 models', () => {
+    assert.equal(parse.length, 77);
     assert.ok(cases.filter((c) => c.fixef !== null).length >= 25, 'lme4 references');
   });
   for (const c of cases) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readDataFile } from '../../src/data/read.js';
-import type { DataTable } from '../../src/data/table.js';
-import { Lmer2JagsError } from '../../src/errors.js';
+import { makeTable, type Column, type DataTable } from '../../src/data/table.js';
+import { Lmer2JagsError, type ErrorLocation } from '../../src/errors.js';
 import { expandFormula } from '../../src/formula/bars.js';
 import { parseFormula } from '../../src/formula/parse.js';
 import { buildModelSpec } from '../../src/model/build.js';
@@ -135,3 +135,125 @@ const OUR_MESSAGES: Record<string, string> = {
   'unknown-group': "unknown variable 'Subjct'",
   'unknown-variable': "unknown variable 'Dayz'",
 };
+
+// ---------------------------------------------------------------------------------------
+// Non-finite values. R's na.omit drops rows with NA or NaN but keeps ±Inf, and lme4 refuses them
+// (fixtures/parse-errors: inf-response "NA/NaN/Inf in 'y'"; inf-predictor and log-zero "NA/NaN/Inf
+// in foreign function call (arg 1)"; inf-slope and inf-offset "objective in x0 returns NA").
+// ---------------------------------------------------------------------------------------
+
+const num = (name: string, values: readonly (number | null)[]): Column => ({
+  kind: 'numeric',
+  name,
+  values: Float64Array.from(values, (v) => (v === null ? Number.NaN : v)),
+  integer: false,
+});
+const fac = (name: string, values: readonly string[]): Column => {
+  const levels = [...new Set(values)].sort();
+  return { kind: 'factor', name, levels, codes: Int32Array.from(values, (v) => levels.indexOf(v)) };
+};
+
+function refused(build: () => unknown, message: RegExp, location: ErrorLocation, hint: RegExp): void {
+  assert.throws(build, (e: unknown) => {
+    assert.ok(e instanceof Lmer2JagsError, `not a Lmer2JagsError: ${String(e)}`);
+    assert.match(e.message, message);
+    assert.deepEqual(e.location, location);
+    assert.match(e.hint ?? '', hint);
+    return true;
+  });
+}
+
+const textAt = (text: string, part: string): ErrorLocation => {
+  const start = text.indexOf(part);
+  assert.ok(start >= 0);
+  return { kind: 'text', label: 'formula', text, span: { start, end: start + part.length } };
+};
+
+describe('non-finite values are refused, as lme4 refuses them', () => {
+  const ids = fixturePath('data/sim_ids.csv');
+  // A CSV-like table (data row r on line r + 2); row 1 has a missing y, so the rows after it
+  // are one observation further down than their table row.
+  const rows = (extra: Column[]) =>
+    makeTable(
+      'd.csv',
+      [
+        num('y', [1, null, 3, 4, 5, 6, 7, 8]),
+        fac('g', ['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd']),
+        ...extra,
+      ],
+      (r) => r + 2,
+    );
+
+  it('an Inf response: the data line, and lme4\'s words', async () => {
+    const t = await table('data/sim_ids.csv');
+    refused(
+      () => buildModelSpec('y_inf ~ x + (1 | id)', t),
+      /^the response 'y_inf' is Inf on line 4 of .*sim_ids\.csv; lme4 refuses non-finite values \("NA\/NaN\/Inf in 'y'"\)$/,
+      { kind: 'file', path: ids, line: 4 },
+      /write NA there so that the row is dropped.*na\.omit drops rows with NA or NaN, but not ±Inf/,
+    );
+  });
+
+  it('an Inf predictor, random slope or offset column: the line of the first bad row, after dropped rows', () => {
+    const t = rows([num('x', [1, 2, 3, Infinity, 5, -Infinity, 7, 8]), num('o', [0, 0, 0, 0, 0, 0, -Infinity, 0])]);
+    const loc: ErrorLocation = { kind: 'file', path: 'd.csv', line: 5 };
+    refused(() => buildModelSpec('y ~ x + (1 | g)', t), /^the fixed-effects variable 'x' is Inf on line 5 of d\.csv; .*"NA\/NaN\/Inf in foreign function call \(arg 1\)"/, loc, /finite numbers/);
+    refused(() => buildModelSpec('y ~ 1 + (x | g)', t), /^the variable 'x' of the random-effects term \(x \| g\) is Inf on line 5 of d\.csv; .*"objective in x0 returns NA"/, loc, /finite numbers/);
+    // An interaction with a factor: Inf times a 0 indicator is NaN, still the variable x is named.
+    refused(() => buildModelSpec('y ~ g:x + (1 | g)', t), /^the fixed-effects variable 'x' is Inf on line 5/, loc, /finite numbers/);
+    refused(
+      () => buildModelSpec('y ~ 1 + (1 | g)', t, { offset: 'o' }),
+      /^the offset column 'o' is -Inf on line 8 of d\.csv; lme4 refuses non-finite values in offsets/,
+      { kind: 'file', path: 'd.csv', line: 8 },
+      /finite numbers/,
+    );
+  });
+
+  it('a transformation that gives ±Inf points at its span and shows its inputs', async () => {
+    const t = await table('data/sim_ids.csv');
+    const f1 = 'y ~ log(z0) + (1 | id)';
+    refused(
+      () => buildModelSpec(f1, t),
+      /^the fixed-effects variable 'log\(z0\)' is -Inf on line 8 of .*sim_ids\.csv \(where z0 = 0\); lme4 refuses non-finite values in the fixed-effects model matrix/,
+      textAt(f1, 'log(z0)'),
+      /log\(\) of 0 is -Inf.*e\.g\. log\(z0 \+ 1\)/,
+    );
+    const f2 = 'y ~ x + offset(log(z0)) + (1 | id)';
+    refused(() => buildModelSpec(f2, t), /^the offset 'offset\(log\(z0\)\)' is -Inf on line 8 .*"objective in x0 returns NA"/, textAt(f2, 'offset(log(z0))'), /log\(z0 \+ 1\)/);
+    const f3 = 'I(1/(z0 * y)) ~ x + (1 | id)';
+    refused(() => buildModelSpec(f3, t), /^the response 'I\(1\/\(z0 \* y\)\)' is Inf on line 8 .* \(where z0 = 0, y = 0\.0671\)/, textAt(f3, 'I(1/(z0 * y))'), /division by 0/);
+  });
+
+  it('finite parts whose product overflows: the model-matrix column is named', () => {
+    const t = rows([num('a', [1, 2, 1e200, 1, 1, 2, 3, 4]), num('b', [1, 1, 1e200, 2, 3, 1, 2, 2])]);
+    const f = 'y ~ a:b + (1 | g)';
+    refused(() => buildModelSpec(f, t), /^the fixed-effects column 'a:b' is Inf on line 4 of d\.csv: the product of its finite parts overflows/, textAt(f, 'a:b'), /rescale/);
+  });
+
+  it('without file lines (JSON, R dump): the formula span and the row number', () => {
+    const t = makeTable('d.json', [num('y', [1, 2, 3, 4, 5, 6]), num('x', [1, 2, 3, 4, Infinity, 6]), fac('g', ['a', 'a', 'b', 'b', 'c', 'c'])]);
+    const f = 'y ~ x + (1 | g)';
+    refused(() => buildModelSpec(f, t), /^the fixed-effects variable 'x' is Inf on row 5 of the data \(d\.json\)/, textAt(f, 'x'), /finite numbers/);
+  });
+
+  it('weights that are negative or infinite: the value and its line', () => {
+    for (const [w, shown] of [[-1, '-1'], [Infinity, 'Inf']] as const) {
+      const t = rows([num('w', [1, 1, 1, 1, w, 1, 1, 1])]);
+      refused(
+        () => buildModelSpec('y ~ 1 + (1 | g)', t, { weights: 'w' }),
+        new RegExp(`^the weights column 'w' must hold finite non-negative numbers: it is ${shown} on line 6 of d\\.csv$`),
+        { kind: 'file', path: 'd.csv', line: 6 },
+        /prior weights/,
+      );
+    }
+  });
+
+  it('an Inf in a grouping factor or inside factor() is a level, not an error (as in R)', async () => {
+    // R: levels(factor(x_inf)) ends with "Inf" (fixtures/levels/sim_ids.json); lme4 groups by factor().
+    const t = rows([num('h', [1, 1, 2, 2, Infinity, Infinity, 3, 3]), num('x', [1, 2, 3, 4, 5, 6, 7, 8])]);
+    const spec = buildModelSpec('y ~ x + (1 | h)', t);
+    assert.deepEqual([...spec.random[0].levels], ['1', '2', '3', 'Inf']);
+    const s2 = buildModelSpec('y ~ factor(x_inf > 0) + (1 | id)', await table('data/sim_ids.csv'));
+    assert.deepEqual(s2.fixed.columns.map((c) => c.name), ['(Intercept)', 'factor(x_inf > 0)TRUE']);
+  });
+});

@@ -30,7 +30,7 @@ function assertRoundTrip(text: string): void {
 }
 
 describe('properties: the canonical printer', () => {
-  it('round-trips all 67 fixture formulas', () => {
+  it('round-trips all 77 fixture formulas', () => {
     for (const f of fixtures) assertRoundTrip(f);
   });
 
