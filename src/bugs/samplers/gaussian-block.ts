@@ -19,10 +19,10 @@
 import { Lmer2JagsError } from '../../errors.js';
 import type { Rng } from '../../mcmc/rng.js';
 import type { CompiledModel } from '../compile.js';
-import { type ArrayEvaluator, type Evaluator, type IR, arrayEvaluator, bin, constIR, evaluator } from '../ir.js';
+import { type IR, bin, constIR } from '../ir.js';
 import type { BlockSpec, Row, Term } from '../linear.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 /** Largest cluster outside the border. */
 const MAX_CLUSTER = 16;
@@ -141,27 +141,41 @@ export class GaussianBlockPlan {
   readonly clusterB: Int32Array;
   readonly borderOffset: number;
 
-  // Scalar rows.
+  // Scalar rows: entries (variable, coefficient) and the pairs of entries whose products go
+  // into Q, in flat arrays; the coefficients, offsets d and precisions that are not constant
+  // are evaluated each time by generated loops (ExprProgram).
   readonly nRows: number;
   readonly rowEnt: Int32Array;
   readonly entVar: Int32Array;
-  readonly entCoef: Float64Array;
-  readonly coefEvalEnts: Int32Array;
-  readonly coefEvals: readonly Evaluator[];
-  readonly dConst: Float64Array;
-  readonly dEvalRows: Int32Array;
-  readonly dEvals: readonly Evaluator[];
-  /** ≥0: precision is that slot; -1: constant (precConst); -2: evaluator. */
-  readonly precSlot: Int32Array;
-  readonly precConst: Float64Array;
-  readonly precEvals: readonly (Evaluator | null)[];
+  readonly coefProgram: ExprProgram;
+  readonly dProgram: ExprProgram;
+  readonly precProgram: ExprProgram;
   readonly rowPair: Int32Array;
   readonly pairA: Int32Array;
   readonly pairB: Int32Array;
   readonly pairPos: Int32Array;
 
-  // Vector rows.
-  readonly vrows: readonly VectorRowPlan[];
+  // Vector (dmnorm) rows, flattened: row r has q[r] residual elements starting at vdOff[r]
+  // of the offset buffer, its precision matrix at vomOff[r] of the precision buffer (rows
+  // that read the same matrix share it), entries vEnt[r] … vEnt[r+1]−1 (variable, element of
+  // the row, coefficient) and entry pairs vCombo[r] … vCombo[r+1]−1.
+  readonly nVRows: number;
+  readonly vq: Int32Array;
+  readonly vdOff: Int32Array;
+  readonly vomOff: Int32Array;
+  readonly vEnt: Int32Array;
+  readonly vEntVar: Int32Array;
+  readonly vEntRow: Int32Array;
+  readonly vCombo: Int32Array;
+  readonly vComboA: Int32Array;
+  readonly vComboB: Int32Array;
+  readonly vComboPos: Int32Array;
+  readonly vdSize: number;
+  readonly vomSize: number;
+  readonly vCoefProgram: ExprProgram;
+  readonly vdProgram: ExprProgram;
+  readonly vomProgram: ExprProgram;
+  readonly maxQ: number;
   readonly refreshList: RefreshProgram;
   readonly labels: readonly string[];
 
@@ -202,47 +216,18 @@ export class GaussianBlockPlan {
     this.nRows = scalar.length;
     const rowEnt = [0];
     const entVar: number[] = [];
-    const entCoef: number[] = [];
-    const coefEvalEnts: number[] = [];
-    const coefEvals: Evaluator[] = [];
-    const dConst = new Float64Array(scalar.length);
-    const dEvalRows: number[] = [];
-    const dEvals: Evaluator[] = [];
-    const precSlot = new Int32Array(scalar.length);
-    const precConst = new Float64Array(scalar.length);
-    const precEvals: (Evaluator | null)[] = [];
+    const coefs: IR[] = [];
     const rowPair = [0];
     const pairA: number[] = [];
     const pairB: number[] = [];
     const pairPos: number[] = [];
-    scalar.forEach((r, ri) => {
+    for (const r of scalar) {
       const base = entVar.length;
       for (const t of r.g) {
-        if (t.coef.t === 'const') entCoef.push(t.coef.v);
-        else {
-          entCoef.push(0);
-          coefEvalEnts.push(entVar.length);
-          coefEvals.push(evaluator(t.coef));
-        }
+        coefs.push(t.coef);
         entVar.push(t.k);
       }
       rowEnt.push(entVar.length);
-      if (r.d.t === 'const') dConst[ri] = r.d.v;
-      else {
-        dEvalRows.push(ri);
-        dEvals.push(evaluator(r.d));
-      }
-      if (r.prec.t === 'slot') {
-        precSlot[ri] = r.prec.s;
-        precEvals.push(null);
-      } else if (r.prec.t === 'const') {
-        precSlot[ri] = -1;
-        precConst[ri] = r.prec.v;
-        precEvals.push(null);
-      } else {
-        precSlot[ri] = -2;
-        precEvals.push(evaluator(r.prec));
-      }
       for (let i = 0; i < r.g.length; i++) {
         for (let j = 0; j <= i; j++) {
           pairA.push(base + i);
@@ -251,26 +236,84 @@ export class GaussianBlockPlan {
         }
       }
       rowPair.push(pairA.length);
-    });
+    }
     this.rowEnt = Int32Array.from(rowEnt);
     this.entVar = Int32Array.from(entVar);
-    this.entCoef = Float64Array.from(entCoef);
-    this.coefEvalEnts = Int32Array.from(coefEvalEnts);
-    this.coefEvals = coefEvals;
-    this.dConst = dConst;
-    this.dEvalRows = Int32Array.from(dEvalRows);
-    this.dEvals = dEvals;
-    this.precSlot = precSlot;
-    this.precConst = precConst;
-    this.precEvals = precEvals;
+    this.coefProgram = new ExprProgram(coefs);
+    this.dProgram = new ExprProgram(scalar.map((r) => r.d));
+    this.precProgram = new ExprProgram(scalar.map((r) => r.prec));
     this.rowPair = Int32Array.from(rowPair);
     this.pairA = Int32Array.from(pairA);
     this.pairB = Int32Array.from(pairB);
     this.pairPos = Int32Array.from(pairPos);
 
-    this.vrows = spec.rows
-      .filter((r): r is Extract<Row, { kind: 'vector' }> => r.kind === 'vector')
-      .map((r) => new VectorRowPlan(r, (a, b) => this.pos(a, b)));
+    // Vector rows.
+    const vector = spec.rows.filter((r): r is Extract<Row, { kind: 'vector' }> => r.kind === 'vector');
+    this.nVRows = vector.length;
+    const vq: number[] = [];
+    const vdOff: number[] = [];
+    const vomOff: number[] = [];
+    const vEnt = [0];
+    const vEntVar: number[] = [];
+    const vEntRow: number[] = [];
+    const vCoefs: IR[] = [];
+    const vCombo = [0];
+    const ca: number[] = [];
+    const cb: number[] = [];
+    const cp: number[] = [];
+    const vds: IR[] = [];
+    const oms: IR[] = [];
+    const omShared = new Map<string, number>();
+    let maxQ = 0;
+    for (const r of vector) {
+      vq.push(r.q);
+      maxQ = Math.max(maxQ, r.q);
+      vdOff.push(vds.length);
+      for (const e of r.d) vds.push(e);
+      const key = matrixKey(r.prec.elems);
+      let at = key === null ? undefined : omShared.get(key);
+      if (at === undefined) {
+        at = oms.length;
+        for (const e of r.prec.elems) oms.push(e);
+        if (key !== null) omShared.set(key, at);
+      }
+      vomOff.push(at);
+      const first = vEntVar.length;
+      r.g.forEach((ts, a) => {
+        for (const t of ts) {
+          vEntVar.push(t.k);
+          vEntRow.push(a);
+          vCoefs.push(t.coef);
+        }
+      });
+      for (let i = first; i < vEntVar.length; i++) {
+        for (let j = first; j < vEntVar.length; j++) {
+          if (vEntVar[i] >= vEntVar[j]) {
+            ca.push(i);
+            cb.push(j);
+            cp.push(this.pos(vEntVar[i], vEntVar[j]));
+          }
+        }
+      }
+      vEnt.push(vEntVar.length);
+      vCombo.push(ca.length);
+    }
+    this.vq = Int32Array.from(vq);
+    this.vdOff = Int32Array.from(vdOff);
+    this.vomOff = Int32Array.from(vomOff);
+    this.vEnt = Int32Array.from(vEnt);
+    this.vEntVar = Int32Array.from(vEntVar);
+    this.vEntRow = Int32Array.from(vEntRow);
+    this.vCombo = Int32Array.from(vCombo);
+    this.vComboA = Int32Array.from(ca);
+    this.vComboB = Int32Array.from(cb);
+    this.vComboPos = Int32Array.from(cp);
+    this.vdSize = vds.length;
+    this.vomSize = oms.length;
+    this.vCoefProgram = new ExprProgram(vCoefs);
+    this.vdProgram = new ExprProgram(vds);
+    this.vomProgram = new ExprProgram(oms);
+    this.maxQ = maxQ;
     this.refreshList = refreshProgram(model, spec.nodes);
   }
 
@@ -299,54 +342,15 @@ export class GaussianBlockPlan {
   }
 }
 
-class VectorRowPlan {
-  readonly q: number;
-  readonly dEvals: readonly Evaluator[];
-  readonly entVar: Int32Array;
-  readonly entRow: Int32Array;
-  readonly entCoefConst: Float64Array;
-  readonly entCoefEvals: readonly (Evaluator | null)[];
-  readonly comboA: Int32Array;
-  readonly comboB: Int32Array;
-  readonly comboPos: Int32Array;
-  readonly prec: ArrayEvaluator;
-
-  constructor(r: Extract<Row, { kind: 'vector' }>, pos: (a: number, b: number) => number) {
-    this.q = r.q;
-    this.dEvals = r.d.map(evaluator);
-    const entVar: number[] = [];
-    const entRow: number[] = [];
-    const entCoef: number[] = [];
-    const entEv: (Evaluator | null)[] = [];
-    r.g.forEach((ts, a) => {
-      for (const t of ts) {
-        entVar.push(t.k);
-        entRow.push(a);
-        entCoef.push(t.coef.t === 'const' ? t.coef.v : 0);
-        entEv.push(t.coef.t === 'const' ? null : evaluator(t.coef));
-      }
-    });
-    this.entVar = Int32Array.from(entVar);
-    this.entRow = Int32Array.from(entRow);
-    this.entCoefConst = Float64Array.from(entCoef);
-    this.entCoefEvals = entEv;
-    const ca: number[] = [];
-    const cb: number[] = [];
-    const cp: number[] = [];
-    for (let i = 0; i < entVar.length; i++) {
-      for (let j = 0; j < entVar.length; j++) {
-        if (entVar[i] > entVar[j] || entVar[i] === entVar[j]) {
-          ca.push(i);
-          cb.push(j);
-          cp.push(pos(entVar[i], entVar[j]));
-        }
-      }
-    }
-    this.comboA = Int32Array.from(ca);
-    this.comboB = Int32Array.from(cb);
-    this.comboPos = Int32Array.from(cp);
-    this.prec = arrayEvaluator(r.prec);
+/** A key shared by equal matrices of slots and constants (null: do not share). */
+function matrixKey(elems: readonly IR[]): string | null {
+  let key = '';
+  for (const e of elems) {
+    if (e.t === 'slot') key += `s${e.s},`;
+    else if (e.t === 'const') key += `c${e.v},`;
+    else return null;
   }
+  return key;
 }
 
 export class GaussianBlockSampler implements Sampler {
@@ -358,7 +362,11 @@ export class GaussianBlockSampler implements Sampler {
   private readonly d: Float64Array;
   private readonly x: Float64Array;
   private readonly u: Float64Array;
-  private readonly vbufs: { coef: Float64Array; d: Float64Array; om: Float64Array; od: Float64Array }[];
+  private readonly w: Float64Array;
+  private readonly vcoef: Float64Array;
+  private readonly vd: Float64Array;
+  private readonly vom: Float64Array;
+  private readonly od: Float64Array;
 
   constructor(
     private readonly model: CompiledModel,
@@ -367,16 +375,21 @@ export class GaussianBlockSampler implements Sampler {
     this.nodes = plan.nodes;
     this.q = new Float64Array(plan.storageSize);
     this.h = new Float64Array(plan.k);
-    this.coef = Float64Array.from(plan.entCoef);
-    this.d = Float64Array.from(plan.dConst);
+    this.coef = new Float64Array(plan.entVar.length);
+    plan.coefProgram.fill(this.coef);
+    this.d = new Float64Array(plan.nRows);
+    plan.dProgram.fill(this.d);
+    this.w = new Float64Array(plan.nRows);
+    plan.precProgram.fill(this.w);
     this.x = new Float64Array(plan.k);
     this.u = new Float64Array(plan.k);
-    this.vbufs = plan.vrows.map((r) => ({
-      coef: Float64Array.from(r.entCoefConst),
-      d: new Float64Array(r.q),
-      om: new Float64Array(r.q * r.q),
-      od: new Float64Array(r.q),
-    }));
+    this.vcoef = new Float64Array(plan.vEntVar.length);
+    plan.vCoefProgram.fill(this.vcoef);
+    this.vd = new Float64Array(plan.vdSize);
+    plan.vdProgram.fill(this.vd);
+    this.vom = new Float64Array(plan.vomSize);
+    plan.vomProgram.fill(this.vom);
+    this.od = new Float64Array(plan.maxQ);
   }
 
   endAdaptation(): void {}
@@ -388,40 +401,45 @@ export class GaussianBlockSampler implements Sampler {
     const h = this.h;
     const coef = this.coef;
     const d = this.d;
+    const w = this.w;
     q.fill(0);
     h.fill(0);
-    for (let i = 0; i < p.coefEvalEnts.length; i++) coef[p.coefEvalEnts[i]] = p.coefEvals[i](v);
-    for (let i = 0; i < p.dEvalRows.length; i++) d[p.dEvalRows[i]] = p.dEvals[i](v);
-    const { rowEnt, entVar, rowPair, pairA, pairB, pairPos, precSlot, precConst, precEvals } = p;
-    for (let r = 0; r < p.nRows; r++) {
-      const ps = precSlot[r];
-      const w = ps >= 0 ? v[ps] : ps === -1 ? precConst[r] : precEvals[r]!(v);
-      const dw = d[r] * w;
-      for (let e = rowEnt[r]; e < rowEnt[r + 1]; e++) h[entVar[e]] += coef[e] * dw;
-      for (let t = rowPair[r]; t < rowPair[r + 1]; t++) q[pairPos[t]] += w * coef[pairA[t]] * coef[pairB[t]];
+    p.coefProgram.run(v, coef);
+    p.dProgram.run(v, d);
+    p.precProgram.run(v, w);
+    const { rowEnt, entVar, rowPair, pairA, pairB, pairPos } = p;
+    for (let r = 0, nr = p.nRows; r < nr; r++) {
+      const wr = w[r];
+      const dw = d[r] * wr;
+      for (let e = rowEnt[r], end = rowEnt[r + 1]; e < end; e++) h[entVar[e]] += coef[e] * dw;
+      for (let t = rowPair[r], end = rowPair[r + 1]; t < end; t++) q[pairPos[t]] += wr * coef[pairA[t]] * coef[pairB[t]];
     }
-    p.vrows.forEach((r, i) => {
-      const b = this.vbufs[i];
-      r.prec(v, b.om);
-      for (let a = 0; a < r.q; a++) b.d[a] = r.dEvals[a](v);
-      for (let e = 0; e < r.entCoefEvals.length; e++) {
-        const ev = r.entCoefEvals[e];
-        if (ev) b.coef[e] = ev(v);
-      }
-      const n = r.q;
+    if (p.nVRows === 0) return;
+    const vcoef = this.vcoef;
+    const vd = this.vd;
+    const vom = this.vom;
+    const od = this.od;
+    p.vCoefProgram.run(v, vcoef);
+    p.vdProgram.run(v, vd);
+    p.vomProgram.run(v, vom);
+    const { vq, vdOff, vomOff, vEnt, vEntVar, vEntRow, vCombo, vComboA, vComboB, vComboPos } = p;
+    for (let r = 0, nr = p.nVRows; r < nr; r++) {
+      const n = vq[r];
+      const dOff = vdOff[r];
+      const oOff = vomOff[r];
       // Ω d
       for (let a = 0; a < n; a++) {
         let s = 0;
-        for (let c = 0; c < n; c++) s += b.om[a + c * n] * b.d[c];
-        b.od[a] = s;
+        for (let c = 0; c < n; c++) s += vom[oOff + a + c * n] * vd[dOff + c];
+        od[a] = s;
       }
-      for (let e = 0; e < r.entVar.length; e++) h[r.entVar[e]] += b.coef[e] * b.od[r.entRow[e]];
-      for (let t = 0; t < r.comboA.length; t++) {
-        const ea = r.comboA[t];
-        const eb = r.comboB[t];
-        q[r.comboPos[t]] += b.om[r.entRow[ea] + r.entRow[eb] * n] * b.coef[ea] * b.coef[eb];
+      for (let e = vEnt[r], end = vEnt[r + 1]; e < end; e++) h[vEntVar[e]] += vcoef[e] * od[vEntRow[e]];
+      for (let t = vCombo[r], end = vCombo[r + 1]; t < end; t++) {
+        const ea = vComboA[t];
+        const eb = vComboB[t];
+        q[vComboPos[t]] += vom[oOff + vEntRow[ea] + vEntRow[eb] * n] * vcoef[ea] * vcoef[eb];
       }
-    });
+    }
   }
 
   update(v: Float64Array, rng: Rng): void {

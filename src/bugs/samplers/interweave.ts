@@ -24,14 +24,15 @@ import { truncatedNormal } from '../math.js';
 import { precisionChildren } from './precision.js';
 import { RowSystem } from './rows.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 export class InterweaveSampler implements Sampler {
   readonly kind = 'Interweave';
   readonly nodes: readonly number[];
   private readonly slot: number;
   private readonly effects: Int32Array;
-  private readonly means: readonly Evaluator[];
+  private readonly meanProgram: ExprProgram;
+  private readonly mean: Float64Array;
   private readonly dir: Float64Array;
   private readonly zeta: Float64Array;
   private readonly dets: RefreshProgram;
@@ -55,7 +56,9 @@ export class InterweaveSampler implements Sampler {
     const index = new Map<number, number>();
     varSlots.forEach((s, k) => index.set(s, k));
     this.effects = Int32Array.from(effectNodes, (n) => index.get(n.slots[0])!);
-    this.means = effectNodes.map((n) => evaluator((n.params[0] as { ir: IR }).ir));
+    this.meanProgram = new ExprProgram(effectNodes.map((n) => (n.params[0] as { ir: IR }).ir));
+    this.mean = new Float64Array(effectNodes.length);
+    this.meanProgram.fill(this.mean);
     this.dir = new Float64Array(varSlots.length);
     this.zeta = new Float64Array(effectNodes.length);
     this.dets = refreshProgram(model, this.nodes);
@@ -90,8 +93,10 @@ export class InterweaveSampler implements Sampler {
   update(v: Float64Array, rng: Rng): void {
     const s0 = v[this.slot];
     const { effects, zeta, dir } = this;
+    const mean = this.mean;
+    this.meanProgram.run(v, mean);
     for (let j = 0; j < effects.length; j++) {
-      const z = v[this.varSlots[effects[j]]] - this.means[j](v);
+      const z = v[this.varSlots[effects[j]]] - mean[j];
       zeta[j] = z;
       dir[effects[j]] = z;
     }

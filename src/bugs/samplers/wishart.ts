@@ -11,7 +11,7 @@ import { cholesky, inverseFromCholesky } from '../distributions.js';
 import { type ArrayEvaluator, type ArrIR, type Evaluator, type IR, arrayEvaluator, evaluator } from '../ir.js';
 import { dependentOn, readsNode } from './precision.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 /** Draws Ω ~ Wishart with E[Ω] = k R⁻¹ (p×p, column-major) into out. */
 export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array): boolean {
@@ -52,7 +52,11 @@ export class WishartSampler implements Sampler {
   private readonly slots: Int32Array;
   private readonly r: ArrayEvaluator;
   private readonly k: Evaluator;
-  private readonly children: { x: Int32Array; mu: ArrayEvaluator }[];
+  /** The children's value slots, p per child, and their means (evaluated into `mu`). */
+  private readonly x: Int32Array;
+  private readonly muProgram: ExprProgram;
+  private readonly mu: Float64Array;
+  private readonly nChildren: number;
   private readonly dets: RefreshProgram;
   private readonly rb: Float64Array;
   private readonly mb: Float64Array;
@@ -68,7 +72,11 @@ export class WishartSampler implements Sampler {
     this.slots = node.slots;
     this.r = arrayEvaluator((node.params[0] as { arr: ArrIR }).arr);
     this.k = evaluator((node.params[1] as { ir: IR }).ir);
-    this.children = children.map((c) => ({ x: c.slots, mu: arrayEvaluator((c.params[0] as { arr: ArrIR }).arr) }));
+    this.nChildren = children.length;
+    this.x = Int32Array.from(children.flatMap((c) => Array.from(c.slots)));
+    this.muProgram = new ExprProgram(children.flatMap((c) => (c.params[0] as { arr: ArrIR }).arr.elems));
+    this.mu = new Float64Array(this.x.length);
+    this.muProgram.fill(this.mu);
     this.dets = refreshProgram(model, [node.id]);
     this.rb = new Float64Array(this.p * this.p);
     this.mb = new Float64Array(this.p);
@@ -102,12 +110,14 @@ export class WishartSampler implements Sampler {
     const r = this.rb;
     this.r(v, r);
     const m = this.mb;
-    for (const c of this.children) {
-      c.mu(v, m);
-      for (let i = 0; i < p; i++) m[i] = v[c.x[i]] - m[i];
+    const mu = this.mu;
+    const x = this.x;
+    this.muProgram.run(v, mu);
+    for (let c = 0, off = 0; c < this.nChildren; c++, off += p) {
+      for (let i = 0; i < p; i++) m[i] = v[x[off + i]] - mu[off + i];
       for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r[i + j * p] += m[i] * m[j];
     }
-    const k = this.k(v) + this.children.length;
+    const k = this.k(v) + this.nChildren;
     if (!drawWishart(rng, r, k, p, this.out)) return;
     for (let i = 0; i < p * p; i++) v[this.slots[i]] = this.out[i];
     this.dets.run(v);
