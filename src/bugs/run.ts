@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { type CodaOutput, type CodaNodeDraws, iterationRange, writeCoda } from '../jags/coda.js';
+import { type CodaOutput, type CodaNodeDraws, iterationRange, writeCodaFiles } from '../jags/coda.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
 import { type CodaSnapshot, ScriptRunner } from './script.js';
@@ -85,8 +85,11 @@ function totalIterations(commands: readonly Command[], nchains: number): number 
   return n * nchains;
 }
 
-/** Merges the snapshots of one coda command from all runners and writes the files. */
-export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], nchains: number): string[] {
+/**
+ * Merges the snapshots of one coda command from all runners and writes the files; returns
+ * the paths and the draws as the files hold them (6 significant digits).
+ */
+export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], nchains: number): { paths: string[]; written: CodaOutput } {
   const first = snaps[0];
   const names: string[] = [];
   const chains: Map<string, CodaNodeDraws>[] = Array.from({ length: nchains }, () => new Map());
@@ -111,17 +114,24 @@ export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], 
     });
   });
   const coda: CodaOutput = { names, chains };
-  return writeCoda(join(dir, first.stem), coda);
+  return writeCodaFiles(join(dir, first.stem), coda);
 }
+
+/** The stem of `coda *` when run.cmd names none (the files readSamples reads). */
+const DEFAULT_STEM = 'CODA';
 
 /**
  * Runs DIR/run.cmd with the bundled engine and writes the CODA files named by its `coda`
  * commands into DIR. Bad files throw Lmer2JagsError (exit code 2) with file:line:column.
+ *
+ * Resolves to the draws of the last `coda` command with the default stem, exactly as the files
+ * hold them (6 significant digits; what readSamples(dir) would read back), or null when the
+ * script writes no such files.
  */
 export async function runBundledEngine(
   dir: string,
   options: BundledEngineOptions = {},
-): Promise<void> {
+): Promise<CodaOutput | null> {
   const cmdPath = join(dir, 'run.cmd');
   let cmdText: string;
   try {
@@ -158,19 +168,24 @@ export async function runBundledEngine(
     options.onProgress?.(Math.min(done, total), total);
   };
   const threads = Math.max(1, Math.min(nchains, options.threads ?? availableParallelism()));
+  let result: CodaOutput | null = null;
+  const write = (snaps: readonly CodaSnapshot[]) => {
+    const { written } = writeCodaSnapshots(dir, snaps, nchains);
+    if (snaps[0].stem === DEFAULT_STEM) result = written;
+  };
 
   if (threads === 1) {
     const runner = new ScriptRunner(dir, cmdPath, cmdText, null, {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       fallbackSeed,
       ...(options.samplers !== undefined ? { plan: options.samplers } : {}),
-      onCoda: (snap) => writeCodaSnapshots(dir, [snap], nchains),
+      onCoda: (snap) => write([snap]),
       onProgress: progress,
       onWarning,
     });
     runner.run(commands);
     options.onProgress?.(total, total);
-    return;
+    return result;
   }
 
   const shares: number[][] = Array.from({ length: threads }, () => []);
@@ -213,7 +228,7 @@ export async function runBundledEngine(
               list.push(msg.snap);
               pending.set(msg.snap.index, list);
               if (list.length === shares.length) {
-                writeCodaSnapshots(dir, list, nchains);
+                write(list);
                 pending.delete(msg.snap.index);
               }
               break;
@@ -237,4 +252,5 @@ export async function runBundledEngine(
     }
   });
   options.onProgress?.(total, total);
+  return result;
 }

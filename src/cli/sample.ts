@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { Lmer2JagsError } from '../errors.js';
+import type { CodaOutput } from '../jags/coda.js';
 import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { type Output, table } from './output.js';
@@ -27,7 +28,8 @@ export function sampleOptions<T>(y: Argv<T>) {
     .option('threads', { type: 'number', describe: 'bundled engine: worker threads' });
 }
 
-type BundledEngine = (dir: string, options: { seed?: number; quiet?: boolean; threads?: number }) => Promise<void>;
+/** Resolves to the draws it wrote to DIR's CODA files, as the files hold them (or null). */
+type BundledEngine = (dir: string, options: { seed?: number; quiet?: boolean; threads?: number }) => Promise<CodaOutput | null | void>;
 
 /** The bundled engine (src/bugs/run.ts), or null while it is not part of this build. */
 export async function loadBundledEngine(): Promise<BundledEngine | null> {
@@ -93,6 +95,8 @@ export async function runSample(args: SampleArgs): Promise<number> {
   return withOutput(args, async (out) => {
     const started = Date.now();
     let jagsWarnings: readonly string[] = [];
+    // The bundled engine hands back what it wrote, so its files need not be read again.
+    let written: CodaOutput | null = null;
     if (args.engine === 'jags') {
       const progress = progressReporter(out, Boolean(process.stderr.isTTY) && !args.quiet);
       try {
@@ -108,14 +112,14 @@ export async function runSample(args: SampleArgs): Promise<number> {
           hint: 'use --engine jags (install JAGS: apt-get install jags)',
         });
       }
-      await engine(args.dir, {
+      written = (await engine(args.dir, {
         ...(args.seed !== undefined ? { seed: args.seed } : {}),
         ...(args.threads !== undefined ? { threads: args.threads } : {}),
         quiet: Boolean(args.quiet),
-      });
+      })) ?? null;
     }
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarizeSamples(readSamples(args.dir));
+    const summary = summarizeSamples(written ?? readSamples(args.dir));
     if (args.json) {
       out.json({
         dir: args.dir,

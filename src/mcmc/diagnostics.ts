@@ -51,9 +51,11 @@ export function summarize(chains: Chains): NodeSummary {
   const m = mean(all);
   const s = Math.sqrt(variance(all, m));
   const split = splitChains(chains);
-  const zBulk = zScale(split);
   const med = medianSorted(sorted);
-  const tail = rhatBasic(zScale(splitChains(chains.map((c) => c.map((v) => Math.abs(v - med))))));
+  // One radix sort of the split draws gives the bulk ranks, and by merging its two halves
+  // around the median, the ranks of the folded draws |x − med|.
+  const { zBulk, zFolded } = bulkAndFoldedZ(split, med);
+  const tail = rhatBasic(zFolded);
   const bulk = rhatBasic(zBulk);
   let essT = NaN;
   if (!shouldReturnNaN(chains)) {
@@ -288,6 +290,69 @@ export function splitChains(chains: Chains): Float64Array[] {
   return out;
 }
 
+/**
+ * zScale(split) and zScale of the folded split draws |x − med|, as zScale computes them, for
+ * draws without NaN: the ranks of the folded draws come from the sorted order of the draws
+ * (the values below med, taken downwards, and those above, taken upwards, are each sorted by
+ * |x − med|; merging them sorts all), and Φ⁻¹ of a rank from a table shared by every node
+ * with the same number of draws.
+ */
+function bulkAndFoldedZ(split: Chains, med: number): { zBulk: Float64Array[]; zFolded: Float64Array[] } {
+  const all = pooled(split);
+  const S = all.length;
+  const { ranks, order } = ranksAndOrder(all);
+  const table = zTable(S);
+  const zb = new Float64Array(S);
+  for (let i = 0; i < S; i++) zb[i] = table[2 * ranks[i]];
+  // Folded: merge order[below] (downwards) with order[above] (upwards).
+  let cut = 0;
+  while (cut < S && all[order[cut]] < med) cut++;
+  const fz = new Float64Array(S);
+  const merged = new Uint32Array(S);
+  const value = new Float64Array(S);
+  let i = cut - 1;
+  let j = cut;
+  for (let k = 0; k < S; k++) {
+    const a = i >= 0 ? Math.abs(all[order[i]] - med) : Infinity;
+    const b = j < S ? Math.abs(all[order[j]] - med) : Infinity;
+    if (a <= b) {
+      merged[k] = order[i--];
+      value[k] = a;
+    } else {
+      merged[k] = order[j++];
+      value[k] = b;
+    }
+  }
+  for (let k = 0; k < S; ) {
+    let e = k;
+    while (e + 1 < S && value[e + 1] === value[k]) e++;
+    const z = table[k + e + 2]; // twice the average 1-based rank (k + 1 + e + 1) / 2
+    for (let t = k; t <= e; t++) fz[merged[t]] = z;
+    k = e + 1;
+  }
+  const zBulk: Float64Array[] = [];
+  const zFolded: Float64Array[] = [];
+  let off = 0;
+  for (const c of split) {
+    zBulk.push(zb.subarray(off, off + c.length));
+    zFolded.push(fz.subarray(off, off + c.length));
+    off += c.length;
+  }
+  return { zBulk, zFolded };
+}
+
+let zTableCache: { S: number; table: Float64Array } | null = null;
+
+/** Φ⁻¹((r − 3/8) / (S + 1/4)) at index 2r for the ranks r = 1, 1.5, 2, …, S. */
+function zTable(S: number): Float64Array {
+  if (zTableCache?.S === S) return zTableCache.table;
+  const denom = S - 2 * 0.375 + 1;
+  const table = new Float64Array(2 * S + 1);
+  for (let k = 2; k <= 2 * S; k++) table[k] = normalQuantile((k / 2 - 0.375) / denom);
+  zTableCache = { S, table };
+  return table;
+}
+
 /** Rank normalization of all draws together (average ranks for ties), per chain shape. */
 export function zScale(chains: Chains): Float64Array[] {
   const all = pooled(chains);
@@ -312,6 +377,11 @@ export function zScale(chains: Chains): Float64Array[] {
  * indices and matters here: every R-hat and bulk ESS ranks all draws of a node.
  */
 export function averageRanks(x: Float64Array): Float64Array {
+  return ranksAndOrder(x).ranks;
+}
+
+/** averageRanks and the indices of the non-NaN values in increasing order. */
+function ranksAndOrder(x: Float64Array): { ranks: Float64Array; order: Uint32Array } {
   const n = x.length;
   const ranks = new Float64Array(n);
   // Order-preserving 64-bit keys (hi, lo) of the non-NaN values, with their indices.
@@ -373,7 +443,7 @@ export function averageRanks(x: Float64Array): Float64Array {
     for (let k = i; k <= j; k++) ranks[idx[k]] = r;
     i = j + 1;
   }
-  return ranks;
+  return { ranks, order: idx.subarray(0, m) };
 }
 
 const bits = new Float64Array(1);
