@@ -27,6 +27,8 @@ import { ExprProgram, type RefreshProgram } from '../kernels.js';
 /** Largest cluster outside the border. */
 const MAX_CLUSTER = 16;
 /** Blocks this small are factored densely (everything is border). */
+const SMALL = 6;
+/** Up to this size, a block is factored densely when that is cheaper than its partition. */
 const DENSE_LIMIT = 40;
 /** Largest border before the block is split into smaller blocks. */
 const MAX_BORDER = 250;
@@ -41,7 +43,25 @@ export interface Partition {
  * variables shares a row). Returns null when the border would exceed MAX_BORDER.
  */
 export function partitionVariables(k: number, sets: readonly (readonly number[])[], forceTogether: readonly (readonly number[])[] = []): Partition | null {
-  if (k <= DENSE_LIMIT) return { clusters: [], border: Int32Array.from({ length: k }, (_, i) => i) };
+  const dense: Partition = { clusters: [], border: Int32Array.from({ length: k }, (_, i) => i) };
+  if (k <= SMALL) return dense;
+  const part = borderedPartition(k, sets, forceTogether);
+  if (k <= DENSE_LIMIT && (part === null || factorCost(part) >= factorCost(dense))) return dense;
+  return part;
+}
+
+/** Multiply-adds of one factorization of a partition (clusters, their border blocks, the border). */
+function factorCost(p: Partition): number {
+  const m = p.border.length;
+  let c = (m * m * m) / 3;
+  for (const g of p.clusters) {
+    const n = g.length;
+    c += (n * n * n) / 3 + n * n * m + n * m * m;
+  }
+  return c;
+}
+
+function borderedPartition(k: number, sets: readonly (readonly number[])[], forceTogether: readonly (readonly number[])[]): Partition | null {
   const adj: Set<number>[] = Array.from({ length: k }, () => new Set<number>());
   for (const s of [...sets, ...forceTogether]) {
     for (let i = 0; i < s.length; i++) {

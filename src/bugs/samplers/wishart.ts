@@ -14,19 +14,17 @@ import { type Sampler, refreshProgram } from './sampler.js';
 import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 /** Draws Ω ~ Wishart with E[Ω] = k R⁻¹ (p×p, column-major) into out. */
-export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array): boolean {
-  const l = Float64Array.from(r);
+export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array, scratch: WishartScratch = new WishartScratch(p)): boolean {
+  const { l, s, a, b } = scratch;
+  l.set(r);
   if (!cholesky(l, p)) return false;
-  const s = new Float64Array(p * p);
   inverseFromCholesky(l, p, s);
   if (!cholesky(s, p)) return false;
-  const a = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     a[i + i * p] = Math.sqrt(rng.chisq(k - i));
     for (let j = 0; j < i; j++) a[i + j * p] = rng.normal();
   }
   // B = L A (lower triangular), Ω = B B'.
-  const b = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
       let t = 0;
@@ -45,6 +43,20 @@ export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out
   return true;
 }
 
+/** Work arrays of drawWishart for p×p matrices (A's upper triangle stays zero). */
+export class WishartScratch {
+  readonly l: Float64Array;
+  readonly s: Float64Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  constructor(p: number) {
+    this.l = new Float64Array(p * p);
+    this.s = new Float64Array(p * p);
+    this.a = new Float64Array(p * p);
+    this.b = new Float64Array(p * p);
+  }
+}
+
 export class WishartSampler implements Sampler {
   readonly kind = 'ConjugateWishart';
   readonly nodes: readonly number[];
@@ -61,6 +73,7 @@ export class WishartSampler implements Sampler {
   private readonly rb: Float64Array;
   private readonly mb: Float64Array;
   private readonly out: Float64Array;
+  private readonly scratch: WishartScratch;
 
   private constructor(
     model: CompiledModel,
@@ -81,6 +94,7 @@ export class WishartSampler implements Sampler {
     this.rb = new Float64Array(this.p * this.p);
     this.mb = new Float64Array(this.p);
     this.out = new Float64Array(this.p * this.p);
+    this.scratch = new WishartScratch(this.p);
   }
 
   static create(model: CompiledModel, node: StochasticNode): WishartSampler | null {
@@ -118,7 +132,7 @@ export class WishartSampler implements Sampler {
       for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r[i + j * p] += m[i] * m[j];
     }
     const k = this.k(v) + this.nChildren;
-    if (!drawWishart(rng, r, k, p, this.out)) return;
+    if (!drawWishart(rng, r, k, p, this.out, this.scratch)) return;
     for (let i = 0; i < p * p; i++) v[this.slots[i]] = this.out[i];
     this.dets.run(v);
   }
