@@ -1,15 +1,16 @@
 /**
  * The bundled engine's entry point: `runBundledEngine(dir)` runs DIR/run.cmd as JAGS would
  * and writes the CODA files in DIR in JAGS's format. Chains run in worker threads (at most
- * `threads`, by default one per chain up to the number of cores); chain k draws from random
- * stream k of the seed, so a seed gives the same draws whatever the number of threads.
+ * `threads`, by default one per chain up to the number of cores, or none for a run too small
+ * to pay for starting them); chain k draws from random stream k of the seed, so a seed gives
+ * the same draws whatever the number of threads.
  *
  * Seeds: `options.seed` if given; else each chain's `.RNG.seed` from its inits file; else a
  * random seed.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
 import { type CodaOutput, type CodaNodeDraws, iterationRange, writeCodaFiles } from '../jags/coda.js';
@@ -83,6 +84,27 @@ function totalIterations(commands: readonly Command[], nchains: number): number 
   let n = 0;
   for (const c of commands) if (c.kind === 'update') n += c.n;
   return n * nchains;
+}
+
+/**
+ * Starting a worker thread (loading the engine's modules, compiling the model again) costs
+ * about 0.2 s; a run whose chains take less than that in one thread is faster without them.
+ * The work of a run is roughly the size of its model and data files times the iterations
+ * (about 25 ns per byte per chain-iteration for the linear mixed models lmer2jags writes).
+ */
+const SMALL_RUN = 2e7;
+
+function smallRun(dir: string, commands: readonly Command[], chainIterations: number): boolean {
+  let bytes = 0;
+  for (const c of commands) {
+    if (c.kind !== 'model' && c.kind !== 'data') continue;
+    try {
+      bytes += statSync(isAbsolute(c.file) ? c.file : join(dir, c.file)).size;
+    } catch {
+      return false; // the runner reports the missing file
+    }
+  }
+  return bytes * chainIterations < SMALL_RUN;
 }
 
 /**
@@ -167,7 +189,7 @@ export async function runBundledEngine(
     done += delta;
     options.onProgress?.(Math.min(done, total), total);
   };
-  const threads = Math.max(1, Math.min(nchains, options.threads ?? availableParallelism()));
+  const threads = Math.max(1, Math.min(nchains, options.threads ?? (smallRun(dir, commands, total) ? 1 : availableParallelism())));
   let result: CodaOutput | null = null;
   const write = (snaps: readonly CodaSnapshot[]) => {
     const { written } = writeCodaSnapshots(dir, snaps, nchains);
