@@ -10,13 +10,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { type CodaOutput, type CodaNodeDraws, iterationRange, writeCodaFiles } from '../jags/coda.js';
+import { type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
-import { type CodaSnapshot, ScriptRunner } from './script.js';
+import { type CodaSnapshot, type MonitorChain, type MonitorSnapshot, ScriptRunner } from './script.js';
 
 export interface BundledEngineOptions {
   readonly seed?: number;
@@ -108,16 +108,54 @@ function smallRun(dir: string, commands: readonly Command[], chainIterations: nu
 }
 
 /**
+ * Formats every chain of a snapshot's monitors into chain-file blocks, so that the threads
+ * that ran the chains also do this part of the writing; the values become the rounded ones
+ * the blocks hold.
+ */
+export function encodeSnapshot(snap: CodaSnapshot): CodaSnapshot {
+  return {
+    ...snap,
+    monitors: snap.monitors.map((m) => {
+      const chains = new Map<number, MonitorChain>();
+      for (const [k, c] of m.chains) chains.set(k, encodeChain(m, c));
+      return { ...m, chains };
+    }),
+  };
+}
+
+function encodeChain(m: MonitorSnapshot, c: MonitorChain): MonitorChain {
+  if (c.encoded) return c;
+  const iterations = iterationRange(m.first, c.count, m.thin);
+  const n = m.elementNames.length;
+  const blocks: Buffer[] = [];
+  const offsets = new Float64Array(n + 1);
+  const values = new Float64Array(c.values.length);
+  for (let e = 0; e < n; e++) {
+    const { bytes, rounded } = encodeCodaBlock(iterations, c.values.subarray(e * c.count, (e + 1) * c.count));
+    blocks.push(bytes);
+    values.set(rounded, e * c.count);
+    offsets[e + 1] = offsets[e] + bytes.length;
+  }
+  // A buffer of its own (Buffer.concat may hand out a slice of Node's shared pool, which must
+  // not be transferred to another thread).
+  const bytes = new Uint8Array(offsets[n]);
+  blocks.forEach((b, e) => bytes.set(b, offsets[e]));
+  return { count: c.count, values, encoded: { bytes, offsets } };
+}
+
+/**
  * Merges the snapshots of one coda command from all runners and writes the files; returns
  * the paths and the draws as the files hold them (6 significant digits).
  */
 export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], nchains: number): { paths: string[]; written: CodaOutput } {
   const first = snaps[0];
   const names: string[] = [];
+  const lengths: number[] = [];
   const chains: Map<string, CodaNodeDraws>[] = Array.from({ length: nchains }, () => new Map());
+  const blocks: Uint8Array[][] = Array.from({ length: nchains }, () => []);
   first.monitors.forEach((m, mi) => {
-    const perChain = new Map<number, { count: number; values: Float64Array }>();
-    for (const s of snaps) for (const [k, c] of s.monitors[mi].chains) perChain.set(k, c);
+    const perChain = new Map<number, MonitorChain>();
+    for (const s of snaps) for (const [k, c] of s.monitors[mi].chains) perChain.set(k, encodeChain(m, c));
     const count = perChain.get(0)?.count ?? 0;
     const iterations = iterationRange(m.first, count, m.thin);
     m.elementNames.forEach((name, e) => {
@@ -129,14 +167,20 @@ export function writeCodaSnapshots(dir: string, snaps: readonly CodaSnapshot[], 
         for (let t = 0; t < count; t++) if (Number.isNaN(vals[t])) return;
       }
       names.push(name);
+      lengths.push(count);
       for (let k = 0; k < nchains; k++) {
         const c = perChain.get(k)!;
         chains[k].set(name, { iterations, values: c.values.slice(e * count, (e + 1) * count) });
+        const enc = c.encoded!;
+        blocks[k].push(enc.bytes.subarray(enc.offsets[e], enc.offsets[e + 1]));
       }
     });
   });
-  const coda: CodaOutput = { names, chains };
-  return writeCodaFiles(join(dir, first.stem), coda);
+  const stem = join(dir, first.stem);
+  const paths = [`${stem}index.txt`, ...chains.map((_, k) => `${stem}chain${k + 1}.txt`)];
+  writeFileSync(paths[0], formatCodaIndex(names, lengths));
+  blocks.forEach((bs, k) => writeFileSync(paths[k + 1], Buffer.concat(bs)));
+  return { paths, written: { names, chains } };
 }
 
 /** The stem of `coda *` when run.cmd names none (the files readSamples reads). */

@@ -259,6 +259,25 @@ const MAX_LINE = 40;
  * One chain file's bytes (the same as formatCodaChain's text), and each node's values as the
  * file holds them (rounded to 6 significant digits, as a reader gets them back).
  */
+/**
+ * One node's block of a chain file (its lines `iteration  value`), and its values as the block
+ * holds them.
+ */
+export function encodeCodaBlock(iterations: Uint32Array, values: Float64Array): { bytes: Buffer; rounded: Float64Array } {
+  assert(iterations.length === values.length, 'CODA block: unequal iterations and values');
+  const buf = Buffer.allocUnsafe(Math.max(1, values.length * MAX_LINE));
+  const rounded = new Float64Array(values.length);
+  let pos = 0;
+  for (let t = 0; t < values.length; t++) {
+    pos = writeUint(buf, pos, iterations[t]);
+    buf[pos++] = 32;
+    buf[pos++] = 32;
+    pos = encodeCodaNumber(values[t], buf, pos, rounded, t);
+    buf[pos++] = 10;
+  }
+  return { bytes: buf.subarray(0, pos), rounded };
+}
+
 export function encodeCodaChain(names: readonly string[], chain: CodaChain): { bytes: Buffer; rounded: Map<string, CodaNodeDraws> } {
   let lines = 0;
   for (const name of names) {
