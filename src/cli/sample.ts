@@ -6,7 +6,8 @@
 import type { Argv } from 'yargs';
 import { Lmer2JagsError } from '../errors.js';
 import type { CodaOutput } from '../jags/coda.js';
-import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
+import { readSamples, runJags, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
+import { summarizeSamplesInThreads } from '../jags/summary-threads.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { type Output, table } from './output.js';
 
@@ -119,7 +120,7 @@ export async function runSample(args: SampleArgs): Promise<number> {
       })) ?? null;
     }
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarizeSamples(written ?? readSamples(args.dir));
+    const summary = await summarizeSamplesInThreads(written ?? readSamples(args.dir));
     if (args.json) {
       out.json({
         dir: args.dir,
