@@ -47,14 +47,16 @@ export function summarize(chains: Chains): NodeSummary {
   checkChains(chains);
   // The same numbers as the separate functions below, sharing the sorts and the splits.
   const all = pooled(chains);
-  const sorted = Float64Array.from(all).sort();
   const m = mean(all);
   const s = Math.sqrt(variance(all, m));
   const split = splitChains(chains);
+  // One radix sort of the split draws gives their order and bulk ranks; when they are all the
+  // draws (no odd middle draw dropped) and none is NaN, also the sorted draws for the
+  // quantiles. Merging the order's two halves around the median ranks the folded draws.
+  const ranked = rankPooled(split);
+  const sorted = ranked.sorted.length === all.length ? ranked.sorted : Float64Array.from(all).sort();
   const med = medianSorted(sorted);
-  // One radix sort of the split draws gives the bulk ranks, and by merging its two halves
-  // around the median, the ranks of the folded draws |x − med|.
-  const { zBulk, zFolded } = bulkAndFoldedZ(split, med);
+  const { zBulk, zFolded } = bulkAndFoldedZ(split, ranked, med);
   const tail = rhatBasic(zFolded);
   const bulk = rhatBasic(zBulk);
   let essT = NaN;
@@ -124,7 +126,11 @@ export function essQuantile(chains: Chains, prob: number): number {
 
 /** ESS of the split indicator draws x ≤ q. */
 function essOfIndicator(chains: Chains, q: number): number {
-  const ind = chains.map((c) => c.map((v) => (v <= q ? 1 : 0)));
+  const ind = chains.map((c) => {
+    const out = new Float64Array(c.length);
+    for (let i = 0; i < c.length; i++) out[i] = c[i] <= q ? 1 : 0;
+    return out;
+  });
   return essBasic(splitChains(ind));
 }
 
@@ -236,9 +242,13 @@ class ChainAutocovariance {
     this.centred = chains.map((c, j) => {
       const m = mean(c);
       this.vars[j] = variance(c, m);
-      const y = c.map((v) => v - m);
+      const y = new Float64Array(c.length);
       let s0 = 0;
-      for (let t = 0; t < y.length; t++) s0 += y[t] * y[t];
+      for (let t = 0; t < y.length; t++) {
+        const d = c[t] - m;
+        y[t] = d;
+        s0 += d * d;
+      }
       this.sumSquares[j] = s0;
       return y;
     });
@@ -297,10 +307,38 @@ export function splitChains(chains: Chains): Float64Array[] {
  * |x − med|; merging them sorts all), and Φ⁻¹ of a rank from a table shared by every node
  * with the same number of draws.
  */
-function bulkAndFoldedZ(split: Chains, med: number): { zBulk: Float64Array[]; zFolded: Float64Array[] } {
+/** The pooled split draws, their average ranks and order, and the sorted non-NaN values. */
+interface RankedPool {
+  readonly all: Float64Array;
+  readonly ranks: Float64Array;
+  readonly order: Uint32Array;
+  readonly sorted: Float64Array;
+}
+
+function rankPooled(split: Chains): RankedPool {
   const all = pooled(split);
-  const S = all.length;
   const { ranks, order } = ranksAndOrder(all);
+  const sorted = new Float64Array(order.length);
+  let zeros = 0;
+  let negativeZeros = 0;
+  let firstZero = -1;
+  for (let i = 0; i < order.length; i++) {
+    const x = all[order[i]];
+    sorted[i] = x;
+    if (x === 0) {
+      if (firstZero < 0) firstZero = i;
+      zeros++;
+      if (Object.is(x, -0)) negativeZeros++;
+    }
+  }
+  // The radix order ties −0 with 0; a sort puts −0 first.
+  for (let i = 0; i < zeros; i++) sorted[firstZero + i] = i < negativeZeros ? -0 : 0;
+  return { all, ranks, order, sorted };
+}
+
+function bulkAndFoldedZ(split: Chains, ranked: RankedPool, med: number): { zBulk: Float64Array[]; zFolded: Float64Array[] } {
+  const { all, ranks, order } = ranked;
+  const S = all.length;
   const table = zTable(S);
   const zb = new Float64Array(S);
   for (let i = 0; i < S; i++) zb[i] = table[2 * ranks[i]];
