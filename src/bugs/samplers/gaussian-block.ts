@@ -164,6 +164,7 @@ export class GaussianBlockPlan {
   // Scalar rows: entries (variable, coefficient) and the pairs of entries whose products go
   // into Q, in flat arrays; the coefficients, offsets d and precisions that are not constant
   // are evaluated each time by generated loops (ExprProgram).
+  readonly grouped: GroupedRows;
   readonly nRows: number;
   readonly rowEnt: Int32Array;
   readonly entVar: Int32Array;
@@ -231,8 +232,11 @@ export class GaussianBlockPlan {
     off += m * m;
     this.storageSize = off;
 
-    // Scalar rows.
-    const scalar = spec.rows.filter((r): r is Extract<Row, { kind: 'scalar' }> => r.kind === 'scalar');
+    // Scalar rows: those of groups whose Q can be precomputed (see GroupedRows), the rest
+    // one by one.
+    const allScalar = spec.rows.filter((r): r is Extract<Row, { kind: 'scalar' }> => r.kind === 'scalar');
+    const { grouped, rest: scalar } = groupRows(allScalar);
+    this.grouped = new GroupedRows(grouped, (a, b) => this.pos(a, b));
     this.nRows = scalar.length;
     const rowEnt = [0];
     const entVar: number[] = [];
@@ -362,6 +366,202 @@ export class GaussianBlockPlan {
   }
 }
 
+/** c · v[slot], or the constant c alone when slot is −1. */
+interface Scaled {
+  readonly c: number;
+  readonly slot: number;
+}
+
+/** An expression as a constant times at most one slot, or null. */
+function scaledSlot(ir: IR): Scaled | null {
+  if (ir.t === 'const') return { c: ir.v, slot: -1 };
+  if (ir.t === 'slot') return { c: 1, slot: ir.s };
+  if (ir.t === 'neg') {
+    const x = scaledSlot(ir.a);
+    return x && { c: -x.c, slot: x.slot };
+  }
+  if (ir.t === 'bin' && (ir.op === '*' || ir.op === '/')) {
+    if (ir.a.t === 'slot' && ir.b.t === 'const') return { c: ir.op === '*' ? ir.b.v : 1 / ir.b.v, slot: ir.a.s };
+    if (ir.op === '*' && ir.a.t === 'const' && ir.b.t === 'slot') return { c: ir.a.v, slot: ir.b.s };
+  }
+  return null;
+}
+
+type ScalarRow = Extract<Row, { kind: 'scalar' }>;
+
+/**
+ * Splits scalar rows into groups that share a precision factor W (the slot of tau.y, of a
+ * group-level precision, or none) and in which every variable's coefficients are constants
+ * times one common factor F_k (a slot such as xi, or none): such a group adds
+ * W · F_a F_b · Σ_rows w_r c_ra c_rb to Q[a, b], a sum over rows that is computed once. The
+ * likelihood of y ~ x + (x | g) is one group, each set of group-level priors another.
+ */
+function groupRows(rows: readonly ScalarRow[]): { grouped: ScalarRow[][]; rest: ScalarRow[] } {
+  const byW = new Map<number, { rows: ScalarRow[]; factor: Map<number, number>; ok: boolean }>();
+  const rest: ScalarRow[] = [];
+  for (const r of rows) {
+    const w = scaledSlot(r.prec);
+    const cs = r.g.map((t) => scaledSlot(t.coef));
+    if (!w || cs.some((c) => c === null)) {
+      rest.push(r);
+      continue;
+    }
+    let g = byW.get(w.slot);
+    if (!g) byW.set(w.slot, (g = { rows: [], factor: new Map(), ok: true }));
+    g.rows.push(r);
+    r.g.forEach((t, i) => {
+      const f = cs[i]!.slot;
+      const prev = g!.factor.get(t.k);
+      if (prev === undefined) g!.factor.set(t.k, f);
+      else if (prev !== f) g!.ok = false;
+    });
+  }
+  const grouped: ScalarRow[][] = [];
+  for (const g of byW.values()) {
+    // Precomputing pays only when rows share entries of Q.
+    if (g.ok && g.rows.length > 1) grouped.push(g.rows);
+    else rest.push(...g.rows);
+  }
+  return { grouped, rest };
+}
+
+/**
+ * The precomputed part of Q and h for groups of rows from groupRows. Per group: its W slot;
+ * entries (Q position, F slots of the two variables, Σ w c c); the constant-offset part of h
+ * (variable, F slot, Σ w c d); and, for rows whose offset d changes, their entries (variable,
+ * F slot, w·c, row) with d evaluated by an ExprProgram.
+ */
+class GroupedRows {
+  private readonly wSlot: Int32Array;
+  private readonly qStart: Int32Array;
+  private readonly qPos: Int32Array;
+  private readonly qFa: Int32Array;
+  private readonly qFb: Int32Array;
+  private readonly qVal: Float64Array;
+  private readonly hStart: Int32Array;
+  private readonly hVar: Int32Array;
+  private readonly hF: Int32Array;
+  private readonly hVal: Float64Array;
+  private readonly dStart: Int32Array;
+  private readonly dVar: Int32Array;
+  private readonly dF: Int32Array;
+  private readonly dVal: Float64Array;
+  private readonly dRow: Int32Array;
+  private readonly dProgram: ExprProgram;
+  readonly dynamicRows: number;
+
+  constructor(groups: readonly ScalarRow[][], pos: (a: number, b: number) => number) {
+    const wSlot: number[] = [];
+    const qStart = [0];
+    const qPos: number[] = [];
+    const qFa: number[] = [];
+    const qFb: number[] = [];
+    const qVal: number[] = [];
+    const hStart = [0];
+    const hVar: number[] = [];
+    const hF: number[] = [];
+    const hVal: number[] = [];
+    const dStart = [0];
+    const dVar: number[] = [];
+    const dF: number[] = [];
+    const dVal: number[] = [];
+    const dRow: number[] = [];
+    const dIRs: IR[] = [];
+    for (const rows of groups) {
+      wSlot.push(scaledSlot(rows[0].prec)!.slot);
+      const q = new Map<number, { fa: number; fb: number; val: number }>();
+      const h = new Map<number, { f: number; val: number }>();
+      for (const r of rows) {
+        const w0 = scaledSlot(r.prec)!.c;
+        const cs = r.g.map((t) => scaledSlot(t.coef)!);
+        for (let i = 0; i < r.g.length; i++) {
+          for (let j = 0; j <= i; j++) {
+            const at = pos(r.g[i].k, r.g[j].k);
+            const e = q.get(at) ?? { fa: cs[i].slot, fb: cs[j].slot, val: 0 };
+            e.val += w0 * cs[i].c * cs[j].c;
+            q.set(at, e);
+          }
+        }
+        if (r.d.t === 'const') {
+          const d = r.d.v;
+          r.g.forEach((t, i) => {
+            const e = h.get(t.k) ?? { f: cs[i].slot, val: 0 };
+            e.val += w0 * cs[i].c * d;
+            h.set(t.k, e);
+          });
+        } else {
+          const row = dIRs.length;
+          dIRs.push(r.d);
+          r.g.forEach((t, i) => {
+            dVar.push(t.k);
+            dF.push(cs[i].slot);
+            dVal.push(w0 * cs[i].c);
+            dRow.push(row);
+          });
+        }
+      }
+      for (const [at, e] of q) {
+        qPos.push(at);
+        qFa.push(e.fa);
+        qFb.push(e.fb);
+        qVal.push(e.val);
+      }
+      for (const [k, e] of h) {
+        hVar.push(k);
+        hF.push(e.f);
+        hVal.push(e.val);
+      }
+      qStart.push(qPos.length);
+      hStart.push(hVar.length);
+      dStart.push(dVar.length);
+    }
+    this.wSlot = Int32Array.from(wSlot);
+    this.qStart = Int32Array.from(qStart);
+    this.qPos = Int32Array.from(qPos);
+    this.qFa = Int32Array.from(qFa);
+    this.qFb = Int32Array.from(qFb);
+    this.qVal = Float64Array.from(qVal);
+    this.hStart = Int32Array.from(hStart);
+    this.hVar = Int32Array.from(hVar);
+    this.hF = Int32Array.from(hF);
+    this.hVal = Float64Array.from(hVal);
+    this.dStart = Int32Array.from(dStart);
+    this.dVar = Int32Array.from(dVar);
+    this.dF = Int32Array.from(dF);
+    this.dVal = Float64Array.from(dVal);
+    this.dRow = Int32Array.from(dRow);
+    this.dProgram = new ExprProgram(dIRs);
+    this.dynamicRows = dIRs.length;
+  }
+
+  fill(d: Float64Array): void {
+    this.dProgram.fill(d);
+  }
+
+  /** Adds the groups' part to Q and h; `d` is the buffer for the changing offsets. */
+  add(v: Float64Array, q: Float64Array, h: Float64Array, d: Float64Array): void {
+    const { wSlot, qStart, qPos, qFa, qFb, qVal, hStart, hVar, hF, hVal, dStart, dVar, dF, dVal, dRow } = this;
+    if (this.dynamicRows > 0) this.dProgram.run(v, d);
+    for (let g = 0; g < wSlot.length; g++) {
+      const ws = wSlot[g];
+      const w = ws >= 0 ? v[ws] : 1;
+      for (let t = qStart[g], end = qStart[g + 1]; t < end; t++) {
+        const fa = qFa[t];
+        const fb = qFb[t];
+        q[qPos[t]] += w * (fa >= 0 ? v[fa] : 1) * (fb >= 0 ? v[fb] : 1) * qVal[t];
+      }
+      for (let t = hStart[g], end = hStart[g + 1]; t < end; t++) {
+        const f = hF[t];
+        h[hVar[t]] += w * (f >= 0 ? v[f] : 1) * hVal[t];
+      }
+      for (let t = dStart[g], end = dStart[g + 1]; t < end; t++) {
+        const f = dF[t];
+        h[dVar[t]] += w * (f >= 0 ? v[f] : 1) * dVal[t] * d[dRow[t]];
+      }
+    }
+  }
+}
+
 /** A key shared by equal matrices of slots and constants (null: do not share). */
 function matrixKey(elems: readonly IR[]): string | null {
   let key = '';
@@ -387,6 +587,8 @@ export class GaussianBlockSampler implements Sampler {
   private readonly vd: Float64Array;
   private readonly vom: Float64Array;
   private readonly od: Float64Array;
+  /** Offsets d of the grouped rows whose d is not constant. */
+  private readonly gd: Float64Array;
 
   constructor(
     private readonly model: CompiledModel,
@@ -410,6 +612,8 @@ export class GaussianBlockSampler implements Sampler {
     this.vom = new Float64Array(plan.vomSize);
     plan.vomProgram.fill(this.vom);
     this.od = new Float64Array(plan.maxQ);
+    this.gd = new Float64Array(plan.grouped.dynamicRows);
+    plan.grouped.fill(this.gd);
   }
 
   endAdaptation(): void {}
@@ -427,6 +631,7 @@ export class GaussianBlockSampler implements Sampler {
     p.coefProgram.run(v, coef);
     p.dProgram.run(v, d);
     p.precProgram.run(v, w);
+    p.grouped.add(v, q, h, this.gd);
     const { rowEnt, entVar, rowPair, pairA, pairB, pairPos } = p;
     for (let r = 0, nr = p.nRows; r < nr; r++) {
       const wr = w[r];
