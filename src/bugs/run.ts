@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
+import { CodaPrefixes, type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
 import { type CodaSnapshot, type MonitorChain, type MonitorSnapshot, ScriptRunner } from './script.js';
@@ -125,7 +125,7 @@ export function encodeSnapshot(snap: CodaSnapshot): CodaSnapshot {
 
 function encodeChain(m: MonitorSnapshot, c: MonitorChain): MonitorChain {
   if (c.encoded) return c;
-  const iterations = iterationRange(m.first, c.count, m.thin);
+  const iterations = new CodaPrefixes(iterationRange(m.first, c.count, m.thin));
   const n = m.elementNames.length;
   const blocks: Buffer[] = [];
   const offsets = new Float64Array(n + 1);

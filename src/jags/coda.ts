@@ -222,7 +222,12 @@ export function encodeCodaNumber(x: number, buf: Uint8Array, pos: number, rounde
   const mag = k >= 0 ? m * POW10[k] : m / POW10[-k];
   rounded[at] = x < 0 ? -mag : mag;
   if (x < 0) buf[pos++] = 45; // '-'
-  for (let i = 5, t = m; i >= 0; i--, t = Math.floor(t / 10)) DIGITS[i] = 48 + (t % 10);
+  // m < 10^6: int32 arithmetic.
+  for (let i = 5, t = m | 0; i >= 0; i--) {
+    const q = (t / 10) | 0;
+    DIGITS[i] = 48 + t - q * 10;
+    t = q;
+  }
   let last = 5;
   while (last > 0 && DIGITS[last] === 48) last--;
   if (e < -4 || e >= 6) {
@@ -263,19 +268,41 @@ const MAX_LINE = 40;
  * One node's block of a chain file (its lines `iteration  value`), and its values as the block
  * holds them.
  */
-export function encodeCodaBlock(iterations: Uint32Array, values: Float64Array): { bytes: Buffer; rounded: Float64Array } {
-  assert(iterations.length === values.length, 'CODA block: unequal iterations and values');
+export function encodeCodaBlock(iterations: Uint32Array | CodaPrefixes, values: Float64Array): { bytes: Buffer; rounded: Float64Array } {
+  const prefixes = iterations instanceof CodaPrefixes ? iterations : new CodaPrefixes(iterations);
+  assert(prefixes.count === values.length, 'CODA block: unequal iterations and values');
   const buf = Buffer.allocUnsafe(Math.max(1, values.length * MAX_LINE));
   const rounded = new Float64Array(values.length);
+  const { bytes: pb, offsets } = prefixes;
   let pos = 0;
   for (let t = 0; t < values.length; t++) {
-    pos = writeUint(buf, pos, iterations[t]);
-    buf[pos++] = 32;
-    buf[pos++] = 32;
+    for (let i = offsets[t], end = offsets[t + 1]; i < end; i++) buf[pos++] = pb[i];
     pos = encodeCodaNumber(values[t], buf, pos, rounded, t);
     buf[pos++] = 10;
   }
   return { bytes: buf.subarray(0, pos), rounded };
+}
+
+/**
+ * The line starts `iteration  ` of a block, formatted once: every node of a monitor has the
+ * same iterations.
+ */
+export class CodaPrefixes {
+  readonly bytes: Uint8Array;
+  readonly offsets: Uint32Array;
+  readonly count: number;
+  constructor(iterations: Uint32Array) {
+    this.count = iterations.length;
+    this.bytes = new Uint8Array(iterations.length * 12);
+    this.offsets = new Uint32Array(iterations.length + 1);
+    let pos = 0;
+    for (let t = 0; t < iterations.length; t++) {
+      pos = writeUint(this.bytes, pos, iterations[t]);
+      this.bytes[pos++] = 32;
+      this.bytes[pos++] = 32;
+      this.offsets[t + 1] = pos;
+    }
+  }
 }
 
 export function encodeCodaChain(names: readonly string[], chain: CodaChain): { bytes: Buffer; rounded: Map<string, CodaNodeDraws> } {
