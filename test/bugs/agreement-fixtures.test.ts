@@ -10,9 +10,9 @@
  * - posterior SDs within 10%, judged where both runs estimate their SD to a combined 2.5%
  *   (so 10% is at least 4 Monte Carlo errors).
  *
- * Multiple comparisons: about 3,000 nodes are compared. At 4 combined MCSEs a node fails by
- * chance with probability ≈ 6·10⁻⁵ (about 0.2 expected false alarms over all nodes), and an SD
- * judged at a precision of 2.5% or better fails by chance with probability below 6·10⁻⁵ too.
+ * Multiple comparisons: 2,878 nodes are compared (2,863 vary). At 4 combined MCSEs a node fails
+ * by chance with probability ≈ 6·10⁻⁵ (about 0.2 expected false alarms over all nodes), and an
+ * SD judged at a precision of 2.5% or better fails by chance with probability below 6·10⁻⁵ too.
  * The rule is not loosened for that; instead a model with any failing node is run again, both
  * engines with fresh seeds and 4 times the iterations, and it is that second, independent run
  * that must pass on every node. A chance failure repeats with probability of order 10⁻⁸,
@@ -38,7 +38,10 @@
  *   are all checked, and their SDs wherever the runs are precise enough; for every other
  *   model, every SD is judged.
  *
- * It takes about 5 minutes on 2 cores (both engines; models two at a time).
+ * Coverage and time, as measured when this was written: every mean of the 2,863 nodes that
+ * vary, and the SD of 2,676 of them; the largest |z| was 3.68 and the largest SD difference
+ * 7.1%, with no second run needed. The file took 5.5 minutes on 2 cores shared with other
+ * work (load about 6), both engines, two models at a time.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
