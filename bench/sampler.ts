@@ -19,7 +19,7 @@
  *   npm run build && node dist/bench/sampler.js [same options]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,10 +137,10 @@ export async function runCase(c: BenchCase, repeats: number, log: (s: string) =>
   const bundled: RunResult[] = [];
   for (let r = 1; r <= repeats; r++) {
     const conv = convertModel(spec, { ...c.options, seed: r });
-    const nodes = keyNodes(conv.names);
     const dir = mkdtempSync(join(tmpdir(), `lmer2jags-bench-${c.id}-`));
     try {
       await writeConversion(dir, conv.files);
+      const nodes = keyNodes(JSON.parse(readFileSync(join(dir, 'names.json'), 'utf8')) as NamesJson);
       const js = timed('jags', ['run.cmd'], dir);
       jags.push({ seconds: js, ...minBulkEss(dir, nodes) });
       const bs = timed(process.execPath, [CLI, 'sample', dir, '--quiet'], dir);
