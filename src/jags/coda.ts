@@ -153,17 +153,22 @@ function decompose(ax: number): { mant: bigint; exp2: number } {
 /** 10^k for k = 0 … 22, each exactly a double. */
 const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
+/** sixDigits' result: the 6 digits as an integer in [100000, 999999], and the decimal exponent. */
+let sixM = 0;
+let sixE = 0;
+
 /**
- * The 6 significant digits of a finite, nonzero |x| (an integer in [100000, 999999]) and its
- * decimal exponent, or null when the quick way cannot be sure: the scaled value comes from one
- * correctly rounded multiplication or division by an exact power of ten, so its error is below
- * 1.2e-10, and any fraction within 1e-6 of one half (a possible tie) goes to the exact path.
+ * The 6 significant digits of a finite, nonzero |x| and its decimal exponent (into sixM and
+ * sixE, so that no object is made per number), or false when the quick way cannot be sure: the
+ * scaled value comes from one correctly rounded multiplication or division by an exact power
+ * of ten, so its error is below 1.2e-10, and any fraction within 1e-6 of one half (a possible
+ * tie) goes to the exact path.
  */
-function sixDigits(ax: number): { m: number; e: number } | null {
+function sixDigits(ax: number): boolean {
   let e = Math.floor(Math.log10(ax));
   for (let attempt = 0; attempt < 2; attempt++) {
     const k = 5 - e;
-    if (k > 22 || k < -22) return null;
+    if (k > 22 || k < -22) return false;
     const t = k >= 0 ? ax * POW10[k] : ax / POW10[-k];
     if (t < 99999.5) {
       e--;
@@ -175,12 +180,14 @@ function sixDigits(ax: number): { m: number; e: number } | null {
     }
     const fl = Math.floor(t);
     const frac = t - fl;
-    if (Math.abs(frac - 0.5) < 1e-6) return null;
+    if (Math.abs(frac - 0.5) < 1e-6) return false;
     const m = frac > 0.5 ? fl + 1 : fl;
-    if (m > 999999) return null;
-    return { m, e };
+    if (m > 999999) return false;
+    sixM = m;
+    sixE = e;
+    return true;
   }
-  return null;
+  return false;
 }
 
 const DIGITS = new Uint8Array(6);
@@ -211,13 +218,13 @@ function writeAscii(buf: Uint8Array, pos: number, s: string): number {
  */
 export function encodeCodaNumber(x: number, buf: Uint8Array, pos: number, rounded: Float64Array, at: number): number {
   const ax = Math.abs(x);
-  const q = Number.isFinite(x) && x !== 0 ? sixDigits(ax) : null;
-  if (q === null) {
+  if (!(Number.isFinite(x) && x !== 0 && sixDigits(ax))) {
     const text = formatCodaNumber(x);
     rounded[at] = parseCodaValue(text) as number;
     return writeAscii(buf, pos, text);
   }
-  const { m, e } = q;
+  const m = sixM;
+  const e = sixE;
   const k = e - 5;
   const mag = k >= 0 ? m * POW10[k] : m / POW10[-k];
   rounded[at] = x < 0 ? -mag : mag;
