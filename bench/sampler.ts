@@ -168,7 +168,7 @@ export async function runCase(c: BenchCase, repeats: number, log: (s: string) =>
 
 function jagsVersion(): string {
   const r = spawnSync('sh', ['-c', 'echo exit | jags 2>&1'], { encoding: 'utf8' });
-  const m = /JAGS version (\S+)/.exec(r.stdout ?? '');
+  const m = /Welcome to JAGS (\S+)/.exec(r.stdout ?? '');
   return m ? m[1] : 'unknown';
 }
 
