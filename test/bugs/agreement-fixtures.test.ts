@@ -41,7 +41,8 @@
  * Coverage and time, as measured when this was written: every mean of the 2,863 nodes that
  * vary, and the SD of 2,676 of them; the largest |z| was 3.68 and the largest SD difference
  * 7.1%, with no second run needed. The file took 5.5 minutes on 2 cores shared with other
- * work (load about 6), both engines, two models at a time.
+ * work (load about 6), and 3.6 minutes within a whole `npm test` at a load of 2 to 4; both
+ * engines, two models at a time.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
