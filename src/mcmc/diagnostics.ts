@@ -450,28 +450,58 @@ function ranksAndOrder(x: Float64Array): { ranks: Float64Array; order: Uint32Arr
   let hi2 = new Uint32Array(m);
   let lo2 = new Uint32Array(m);
   const count = new Uint32Array(256);
-  for (let pass = 0; pass < 8; pass++) {
-    const key = pass < 4 ? lo : hi;
-    const shift = (pass & 3) * 8;
-    count.fill(0);
-    for (let i = 0; i < m; i++) count[(key[i] >>> shift) & 255]++;
-    if (m > 0 && count[(key[0] >>> shift) & 255] === m) continue; // every key has this byte
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = count[b];
-      count[b] = sum;
-      sum += c;
+  const radix = (firstPass: number) => {
+    for (let pass = firstPass; pass < 8; pass++) {
+      const key = pass < 4 ? lo : hi;
+      const shift = (pass & 3) * 8;
+      count.fill(0);
+      for (let i = 0; i < m; i++) count[(key[i] >>> shift) & 255]++;
+      if (m > 0 && count[(key[0] >>> shift) & 255] === m) continue; // every key has this byte
+      let sum = 0;
+      for (let b = 0; b < 256; b++) {
+        const c = count[b];
+        count[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < m; i++) {
+        const dst = count[(key[i] >>> shift) & 255]++;
+        idx2[dst] = idx[i];
+        hi2[dst] = hi[i];
+        lo2[dst] = lo[i];
+      }
+      [idx, idx2] = [idx2, idx];
+      [hi, hi2] = [hi2, hi];
+      [lo, lo2] = [lo2, lo];
     }
-    for (let i = 0; i < m; i++) {
-      const dst = count[(key[i] >>> shift) & 255]++;
-      idx2[dst] = idx[i];
-      hi2[dst] = hi[i];
-      lo2[dst] = lo[i];
+  };
+  // Sort by the high words (sign, exponent and 20 bits of mantissa), which nearly always tell
+  // the draws apart, then order each run of equal high words by the low words with a stable
+  // insertion sort. Long runs (draws all within a relative 1e-6 or so) get the 4 low-word
+  // passes instead: LSD passes on the current order keep it for equal keys, so either way the
+  // result is the stable sort by (hi, lo).
+  radix(4);
+  let longRun = false;
+  for (let a = 0; a < m && !longRun; ) {
+    let b = a + 1;
+    while (b < m && hi[b] === hi[a]) b++;
+    if (b - a > 64) longRun = true;
+    else {
+      for (let k = a + 1; k < b; k++) {
+        const l = lo[k];
+        const id = idx[k];
+        let j = k - 1;
+        while (j >= a && lo[j] > l) {
+          lo[j + 1] = lo[j];
+          idx[j + 1] = idx[j];
+          j--;
+        }
+        lo[j + 1] = l;
+        idx[j + 1] = id;
+      }
     }
-    [idx, idx2] = [idx2, idx];
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
+    a = b;
   }
+  if (longRun) radix(0);
   // Runs of equal keys share the average of their ranks.
   let i = 0;
   while (i < m) {
