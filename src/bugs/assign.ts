@@ -8,7 +8,9 @@
  *    linearly, else slice sampling; scale nodes of normal effects also get the interweaving
  *    step;
  * 3. for discrete nodes: exact enumeration when they have few values, else discrete slice;
- * 4. conjugate Wishart for dwish, elliptical slice for dmnorm outside a Gaussian block;
+ * 4. conjugate Wishart for dwish (followed, for a scaled inverse-Wishart prior, by the
+ *    parameter-expansion step of samplers/scale-expansion.ts), elliptical slice for dmnorm
+ *    outside a Gaussian block;
  * 5. shift moves along directions the data barely constrain (crossed random effects), after
  *    the blocks (samplers/shift.ts).
  *
@@ -26,6 +28,7 @@ import { InterweaveSampler } from './samplers/interweave.js';
 import { LinearScalarSampler } from './samplers/linear-scalar.js';
 import { PrecisionSampler } from './samplers/precision.js';
 import { findShiftSamplers } from './samplers/shift.js';
+import { ScaleExpansionSampler } from './samplers/scale-expansion.js';
 import type { Sampler } from './samplers/sampler.js';
 import { FiniteSampler, MAX_FINITE, SliceSampler } from './samplers/slice.js';
 import { WishartSampler } from './samplers/wishart.js';
@@ -48,6 +51,8 @@ export interface PlanOptions {
   readonly conjugate?: boolean;
   /** Use shift moves along directions the data barely constrain (samplers/shift.ts; default true). */
   readonly shift?: boolean;
+  /** Use the parameter-expansion step of scaled inverse-Wishart priors (default true). */
+  readonly expansion?: boolean;
 }
 
 export function planSamplers(model: CompiledModel, options: PlanOptions = {}): SamplerPlan {
@@ -76,7 +81,13 @@ export function planSamplers(model: CompiledModel, options: PlanOptions = {}): S
     };
     if (node.dist.kind === 'vector') {
       if (node.dist.name === 'dwish') {
-        if (conjugate && shared(WishartSampler.create(model, node))) continue;
+        if (conjugate && shared(WishartSampler.create(model, node))) {
+          if (options.expansion !== false) {
+            const px = ScaleExpansionSampler.create(model, node);
+            if (px) factories.push(() => px);
+          }
+          continue;
+        }
         throw modelError(
           `no sampler for ${node.label}: the bundled engine samples a dwish node only when all its children are dmnorm nodes using it as their precision`,
           model.path,

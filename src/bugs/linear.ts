@@ -221,13 +221,18 @@ function add(a: Affine, b: Affine): Affine {
   return { c, terms: [...map.entries()].sort((x, y) => x[0] - y[0]).map(([k, coef]) => ({ k, coef })) };
 }
 
+/** Is the expression the constant 0 (a zero offset stays zero when scaled: 0 · x = 0 for the finite values of the model)? */
+function isZero(ir: IR): boolean {
+  return ir.t === 'const' && ir.v === 0;
+}
+
 function scale(a: Affine, f: IR): Affine {
   if (f.t === 'const' && f.v === -1) return { c: neg(a.c), terms: a.terms.map((t) => ({ k: t.k, coef: neg(t.coef) })) };
-  return { c: bin('*', a.c, f), terms: a.terms.map((t) => ({ k: t.k, coef: bin('*', t.coef, f) })) };
+  return { c: isZero(a.c) ? ZERO : bin('*', a.c, f), terms: a.terms.map((t) => ({ k: t.k, coef: bin('*', t.coef, f) })) };
 }
 
 function divide(a: Affine, f: IR): Affine {
-  return { c: bin('/', a.c, f), terms: a.terms.map((t) => ({ k: t.k, coef: bin('/', t.coef, f) })) };
+  return { c: isZero(a.c) ? ZERO : bin('/', a.c, f), terms: a.terms.map((t) => ({ k: t.k, coef: bin('/', t.coef, f) })) };
 }
 
 /** Is this node a candidate member of a Gaussian block? */

@@ -1,22 +1,23 @@
 /**
  * The bundled engine's entry point: `runBundledEngine(dir)` runs DIR/run.cmd as JAGS would
  * and writes the CODA files in DIR in JAGS's format. Chains run in worker threads (at most
- * `threads`, by default one per chain up to the number of cores); chain k draws from random
- * stream k of the seed, so a seed gives the same draws whatever the number of threads.
+ * `threads`, by default one per chain up to the number of cores, or none for a run too small
+ * to pay for starting them); chain k draws from random stream k of the seed, so a seed gives
+ * the same draws whatever the number of threads.
  *
  * Seeds: `options.seed` if given; else each chain's `.RNG.seed` from its inits file; else a
  * random seed.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { type CodaOutput, type CodaNodeDraws, formatCoda, iterationRange } from '../jags/coda.js';
+import { CodaPrefixes, type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
 import { fileErrorHint, tempNameFor } from '../util/atomic-write.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
-import type { CodaSnapshot } from './script.js';
+import { type CodaSnapshot, type MonitorChain, type MonitorSnapshot, ScriptRunner } from './script.js';
 
 export interface BundledEngineOptions {
   readonly seed?: number;
@@ -88,14 +89,82 @@ function totalIterations(commands: readonly Command[], nchains: number): number 
   return n * nchains;
 }
 
-/** Merges the snapshots of one coda command from all runners into the CODA output. */
-export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: number): CodaOutput {
+/**
+ * Starting a worker thread (loading the engine's modules, compiling the model again) costs
+ * about 0.2 s; a run whose chains take less than that in one thread is faster without them.
+ * The work of a run is roughly the size of its model and data files times the iterations
+ * (about 25 ns per byte per chain-iteration for the linear mixed models lmer2jags writes).
+ */
+const SMALL_RUN = 2e7;
+
+function smallRun(dir: string, commands: readonly Command[], chainIterations: number): boolean {
+  let bytes = 0;
+  for (const c of commands) {
+    if (c.kind !== 'model' && c.kind !== 'data') continue;
+    try {
+      bytes += statSync(isAbsolute(c.file) ? c.file : join(dir, c.file)).size;
+    } catch {
+      return false; // the runner reports the missing file
+    }
+  }
+  return bytes * chainIterations < SMALL_RUN;
+}
+
+/**
+ * Formats every chain of a snapshot's monitors into chain-file blocks, so that the threads
+ * that ran the chains also do this part of the writing; the values become the rounded ones
+ * the blocks hold.
+ */
+export function encodeSnapshot(snap: CodaSnapshot): CodaSnapshot {
+  return {
+    ...snap,
+    monitors: snap.monitors.map((m) => {
+      const chains = new Map<number, MonitorChain>();
+      for (const [k, c] of m.chains) chains.set(k, encodeChain(m, c));
+      return { ...m, chains };
+    }),
+  };
+}
+
+function encodeChain(m: MonitorSnapshot, c: MonitorChain): MonitorChain {
+  if (c.encoded) return c;
+  const iterations = new CodaPrefixes(iterationRange(m.first, c.count, m.thin));
+  const n = m.elementNames.length;
+  const blocks: Buffer[] = [];
+  const offsets = new Float64Array(n + 1);
+  const values = new Float64Array(c.values.length);
+  for (let e = 0; e < n; e++) {
+    const { bytes, rounded } = encodeCodaBlock(iterations, c.values.subarray(e * c.count, (e + 1) * c.count));
+    blocks.push(bytes);
+    values.set(rounded, e * c.count);
+    offsets[e + 1] = offsets[e] + bytes.length;
+  }
+  // A buffer of its own (Buffer.concat may hand out a slice of Node's shared pool, which must
+  // not be transferred to another thread).
+  const bytes = new Uint8Array(offsets[n]);
+  blocks.forEach((b, e) => bytes.set(b, offsets[e]));
+  return { count: c.count, values, encoded: { bytes, offsets } };
+}
+
+/** The files of one `coda` command: the index text, each chain file's bytes, and the draws. */
+export interface MergedCoda {
+  readonly stem: string;
+  readonly index: string;
+  readonly chainFiles: readonly Uint8Array[];
+  /** The draws as the files hold them (6 significant digits). */
+  readonly draws: CodaOutput;
+}
+
+/** Merges the snapshots of one coda command from all runners into its files' contents. */
+export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: number): MergedCoda {
   const first = snaps[0];
   const names: string[] = [];
+  const lengths: number[] = [];
   const chains: Map<string, CodaNodeDraws>[] = Array.from({ length: nchains }, () => new Map());
+  const blocks: Uint8Array[][] = Array.from({ length: nchains }, () => []);
   first.monitors.forEach((m, mi) => {
-    const perChain = new Map<number, { count: number; values: Float64Array }>();
-    for (const s of snaps) for (const [k, c] of s.monitors[mi].chains) perChain.set(k, c);
+    const perChain = new Map<number, MonitorChain>();
+    for (const s of snaps) for (const [k, c] of s.monitors[mi].chains) perChain.set(k, encodeChain(m, c));
     const count = perChain.get(0)?.count ?? 0;
     const iterations = iterationRange(m.first, count, m.thin);
     m.elementNames.forEach((name, e) => {
@@ -107,13 +176,21 @@ export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: numb
         for (let t = 0; t < count; t++) if (Number.isNaN(vals[t])) return;
       }
       names.push(name);
+      lengths.push(count);
       for (let k = 0; k < nchains; k++) {
         const c = perChain.get(k)!;
         chains[k].set(name, { iterations, values: c.values.slice(e * count, (e + 1) * count) });
+        const enc = c.encoded!;
+        blocks[k].push(enc.bytes.subarray(enc.offsets[e], enc.offsets[e + 1]));
       }
     });
   });
-  return { names, chains };
+  return {
+    stem: first.stem,
+    index: formatCodaIndex(names, lengths),
+    chainFiles: blocks.map((bs) => Buffer.concat(bs)),
+    draws: { names, chains },
+  };
 }
 
 /**
@@ -123,19 +200,18 @@ export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: numb
  * of an earlier run with more chains (same stem) are removed, since they would no longer
  * match the index. Returns the paths written.
  */
-export function writeCodaFiles(dir: string, outputs: readonly { stem: string; coda: CodaOutput }[]): string[] {
-  const planned: { path: string; text: string }[] = [];
-  for (const { stem, coda } of outputs) {
-    if (coda.chains.length === 0) continue;
-    const { index, chains } = formatCoda(coda);
+export function writeCodaFiles(dir: string, outputs: readonly MergedCoda[]): string[] {
+  const planned: { path: string; text: string | Uint8Array }[] = [];
+  for (const { stem, index, chainFiles } of outputs) {
+    if (chainFiles.length === 0) continue;
     const base = join(dir, stem);
-    const add = (path: string, text: string) => {
+    const add = (path: string, text: string | Uint8Array) => {
       const at = planned.findIndex((p) => p.path === path);
       if (at >= 0) planned.splice(at, 1);
       planned.push({ path, text });
     };
     add(`${base}index.txt`, index);
-    chains.forEach((text, k) => add(`${base}chain${k + 1}.txt`, text));
+    chainFiles.forEach((text, k) => add(`${base}chain${k + 1}.txt`, text));
   }
   const temps: string[] = [];
   try {
@@ -161,8 +237,8 @@ export function writeCodaFiles(dir: string, outputs: readonly { stem: string; co
     });
   }
   planned.forEach((p, i) => renameSync(temps[i], p.path));
-  for (const { stem, coda } of outputs) {
-    for (let k = coda.chains.length + 1; ; k++) {
+  for (const { stem, chainFiles } of outputs) {
+    for (let k = chainFiles.length + 1; ; k++) {
       const stale = join(dir, `${stem}chain${k}.txt`);
       if (!existsSync(stale)) break;
       rmSync(stale, { force: true });
@@ -176,11 +252,15 @@ export function writeCodaFiles(dir: string, outputs: readonly { stem: string; co
  * commands into DIR. Bad files throw Lmer2JagsError (exit code 2) with file:line:column; an
  * abort (options.signal, e.g. Ctrl-C) stops the threads and throws Lmer2JagsError with exit
  * code 130, leaving DIR's CODA files as they were.
+ *
+ * Resolves to the stem and draws of the last `coda` command, exactly as its files hold them
+ * (6 significant digits; what readSamples(dir, stem) would read back), or null when the
+ * script writes no CODA files.
  */
 export async function runBundledEngine(
   dir: string,
   options: BundledEngineOptions = {},
-): Promise<void> {
+): Promise<{ readonly stem: string; readonly coda: CodaOutput } | null> {
   const cmdPath = join(dir, 'run.cmd');
   let cmdText: string;
   try {
@@ -223,16 +303,43 @@ export async function runBundledEngine(
     done += delta;
     options.onProgress?.(Math.min(done, total), total);
   };
-  // Chains run in worker threads (also with one thread, so that the main thread stays free to
-  // report progress and to stop cleanly on an interruption).
+  const signal = options.signal;
+  if (signal?.aborted) throw interrupted(0, total);
+  const outputs: { index: number; merged: MergedCoda }[] = [];
+  const finish = () => {
+    outputs.sort((a, b) => a.index - b.index);
+    writeCodaFiles(
+      dir,
+      outputs.map((o) => o.merged),
+    );
+    options.onProgress?.(total, total);
+    const last = outputs[outputs.length - 1]?.merged;
+    return last ? { stem: last.stem, coda: last.draws } : null;
+  };
+
+  // A run too small to pay for starting a thread runs here (it is over before an interruption
+  // could be handled; one that came meanwhile still stops it before anything is written).
+  // Others run their chains in worker threads (also with one thread, so that the main thread
+  // stays free to report progress and to stop cleanly on an interruption).
+  if (options.threads === undefined && smallRun(dir, commands, total)) {
+    const runner = new ScriptRunner(dir, cmdPath, cmdText, null, {
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      fallbackSeed,
+      ...(options.samplers !== undefined ? { plan: options.samplers } : {}),
+      onCoda: (snap) => outputs.push({ index: snap.index, merged: mergeCodaSnapshots([encodeSnapshot(snap)], nchains) }),
+      onProgress: progress,
+      onWarning,
+    });
+    runner.run(commands);
+    await new Promise((r) => setImmediate(r)); // let a pending signal be delivered
+    if (signal?.aborted) throw interrupted(done, total);
+    return finish();
+  }
   const threads = Math.max(1, Math.min(nchains, options.threads ?? availableParallelism()));
   const shares: number[][] = Array.from({ length: threads }, () => []);
   for (let k = 0; k < nchains; k++) shares[k % threads].push(k);
   const pending = new Map<number, CodaSnapshot[]>();
-  const outputs: { index: number; stem: string; coda: CodaOutput }[] = [];
   const workers: Worker[] = [];
-  const signal = options.signal;
-  if (signal?.aborted) throw interrupted(0, total);
   await new Promise<void>((resolve, reject) => {
     let finished = 0;
     let failed = false;
@@ -271,7 +378,7 @@ export async function runBundledEngine(
               list.push(msg.snap);
               pending.set(msg.snap.index, list);
               if (list.length === shares.length) {
-                outputs.push({ index: msg.snap.index, stem: msg.snap.stem, coda: mergeCodaSnapshots(list, nchains) });
+                outputs.push({ index: msg.snap.index, merged: mergeCodaSnapshots(list, nchains) });
                 pending.delete(msg.snap.index);
               }
               break;
@@ -297,9 +404,7 @@ export async function runBundledEngine(
       });
     }
   });
-  outputs.sort((a, b) => a.index - b.index);
-  writeCodaFiles(dir, outputs);
-  options.onProgress?.(total, total);
+  return finish();
 }
 
 /** The error for an interrupted run (exit code 130, as a shell reports Ctrl-C). */

@@ -35,7 +35,19 @@ export interface MonitorSnapshot {
   readonly first: number;
   readonly thin: number;
   /** chain index → draws, element-major: values[e * count + t]. */
-  readonly chains: ReadonlyMap<number, { readonly count: number; readonly values: Float64Array }>;
+  readonly chains: ReadonlyMap<number, MonitorChain>;
+}
+
+/** One chain's draws of a monitor. */
+export interface MonitorChain {
+  readonly count: number;
+  /** Element-major: values[e * count + t]; rounded as written when `encoded` is set. */
+  readonly values: Float64Array;
+  /**
+   * The chain-file blocks of the elements, already formatted (by the worker thread that ran
+   * the chain): element e's lines are bytes[offsets[e] … offsets[e + 1]).
+   */
+  readonly encoded?: { readonly bytes: Uint8Array; readonly offsets: Float64Array };
 }
 
 export interface CodaSnapshot {
@@ -89,7 +101,7 @@ class MonitorState {
   }
 
   snapshot(): MonitorSnapshot {
-    const chains = new Map<number, { count: number; values: Float64Array }>();
+    const chains = new Map<number, MonitorChain>();
     for (const [k, c] of this.chains) {
       const values = new Float64Array(c.count * this.slots.length);
       c.values.forEach((a, e) => values.set(a.subarray(0, c.count), e * c.count));

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseCommands } from './cmd.js';
-import { type WorkerInput, type WorkerMessage, serializeError } from './run.js';
+import { type WorkerInput, type WorkerMessage, encodeSnapshot, serializeError } from './run.js';
 import { ScriptRunner } from './script.js';
 
 const input = workerData as WorkerInput;
@@ -18,10 +18,17 @@ try {
     ...(input.seed !== undefined ? { seed: input.seed } : {}),
     fallbackSeed: input.fallbackSeed,
     ...(input.plan !== undefined ? { plan: input.plan } : {}),
-    onCoda: (snap) => {
+    onCoda: (raw) => {
+      // Format this thread's chains here, in parallel with the other threads.
+      const snap = encodeSnapshot(raw);
       const buffers: ArrayBuffer[] = [];
-      for (const m of snap.monitors) for (const c of m.chains.values()) buffers.push(c.values.buffer as ArrayBuffer);
-      post({ type: 'coda', snap }, buffers);
+      for (const m of snap.monitors) {
+        for (const c of m.chains.values()) {
+          buffers.push(c.values.buffer as ArrayBuffer);
+          if (c.encoded) buffers.push(c.encoded.bytes.buffer as ArrayBuffer, c.encoded.offsets.buffer as ArrayBuffer);
+        }
+      }
+      post({ type: 'coda', snap }, [...new Set(buffers)]);
     },
     onProgress: (delta) => post({ type: 'progress', delta }),
     onWarning: (message) => post({ type: 'warning', message }),

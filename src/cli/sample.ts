@@ -9,7 +9,9 @@ import type { Argv } from 'yargs';
 import { codaStem } from '../bugs/cmd.js';
 import { progressReporter as bundledProgress } from '../bugs/progress.js';
 import { Lmer2JagsError } from '../errors.js';
-import { checkRunFolder, readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
+import type { CodaOutput } from '../jags/coda.js';
+import { checkRunFolder, readSamples, runJags, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
+import { summarizeSamplesInThreads } from '../jags/summary-threads.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { type Output, table } from './output.js';
 
@@ -41,7 +43,7 @@ type BundledEngine = (
     onWarning?: (message: string) => void;
     signal?: AbortSignal;
   },
-) => Promise<void>;
+) => Promise<{ readonly stem: string; readonly coda: CodaOutput } | null>;
 
 /** The bundled engine (src/bugs/run.ts), or null while it is not part of this build. */
 export async function loadBundledEngine(): Promise<BundledEngine | null> {
@@ -117,6 +119,8 @@ export async function runSample(args: SampleArgs): Promise<number> {
     checkRunFolder(args.dir);
     const started = Date.now();
     let jagsWarnings: readonly string[] = [];
+    // The bundled engine hands back what it wrote, so its files need not be read again.
+    let written: CodaOutput | null = null;
     if (args.engine === 'jags') {
       const progress = progressReporter(out, Boolean(process.stderr.isTTY) && !args.quiet);
       // Ctrl-C (or a kill) stops JAGS and leaves no partial output; the error says so. (`on`, not
@@ -147,7 +151,7 @@ export async function runSample(args: SampleArgs): Promise<number> {
       process.on('SIGTERM', onSignal);
       const bar = bundledProgress(process.stderr, { enabled: !args.quiet });
       try {
-        await engine(args.dir, {
+        const result = await engine(args.dir, {
           ...(args.seed !== undefined ? { seed: args.seed } : {}),
           ...(args.threads !== undefined ? { threads: args.threads } : {}),
           quiet: Boolean(args.quiet),
@@ -158,6 +162,8 @@ export async function runSample(args: SampleArgs): Promise<number> {
           },
           signal: stop.signal,
         });
+        // The engine hands back what it wrote, so its files need not be read again.
+        if (result && result.stem === codaStemOf(args.dir)) written = result.coda;
       } finally {
         bar.stop();
         process.off('SIGINT', onSignal);
@@ -165,7 +171,7 @@ export async function runSample(args: SampleArgs): Promise<number> {
       }
     }
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarizeSamples(readSamples(args.dir, codaStemOf(args.dir)));
+    const summary = await summarizeSamplesInThreads(written ?? readSamples(args.dir, codaStemOf(args.dir)));
     if (args.json) {
       out.json({
         dir: args.dir,

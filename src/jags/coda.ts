@@ -150,6 +150,225 @@ function decompose(ax: number): { mant: bigint; exp2: number } {
   return { mant: frac | (1n << 52n), exp2: biased - 1075 };
 }
 
+/** 10^k for k = 0 … 22, each exactly a double. */
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** sixDigits' result: the 6 digits as an integer in [100000, 999999], and the decimal exponent. */
+let sixM = 0;
+let sixE = 0;
+
+/**
+ * The 6 significant digits of a finite, nonzero |x| and its decimal exponent (into sixM and
+ * sixE, so that no object is made per number), or false when the quick way cannot be sure: the
+ * scaled value comes from one correctly rounded multiplication or division by an exact power
+ * of ten, so its error is below 1.2e-10, and any fraction within 1e-6 of one half (a possible
+ * tie) goes to the exact path.
+ */
+function sixDigits(ax: number): boolean {
+  let e = Math.floor(Math.log10(ax));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const k = 5 - e;
+    if (k > 22 || k < -22) return false;
+    const t = k >= 0 ? ax * POW10[k] : ax / POW10[-k];
+    if (t < 99999.5) {
+      e--;
+      continue;
+    }
+    if (t >= 999999.5) {
+      e++;
+      continue;
+    }
+    const fl = Math.floor(t);
+    const frac = t - fl;
+    if (Math.abs(frac - 0.5) < 1e-6) return false;
+    const m = frac > 0.5 ? fl + 1 : fl;
+    if (m > 999999) return false;
+    sixM = m;
+    sixE = e;
+    return true;
+  }
+  return false;
+}
+
+const DIGITS = new Uint8Array(6);
+
+/** Writes the decimal digits of a non-negative integer at buf[pos]; returns the new position. */
+function writeUint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 10) {
+    buf[pos] = 48 + n;
+    return pos + 1;
+  }
+  let len = 0;
+  for (let t = n; t > 0; t = Math.floor(t / 10)) len++;
+  for (let i = len - 1, t = n; i >= 0; i--, t = Math.floor(t / 10)) buf[pos + i] = 48 + (t % 10);
+  return pos + len;
+}
+
+/** Writes s (ASCII) at buf[pos]; returns the new position. */
+function writeAscii(buf: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[pos + i] = s.charCodeAt(i);
+  return pos + s.length;
+}
+
+/**
+ * Writes formatCodaNumber(x) into buf at pos and returns the new position; `rounded[at]`
+ * receives the value the text stands for (what a reader of the file gets back). Most draws
+ * take an integer path that writes the bytes directly; non-finite values, zeros, extreme
+ * exponents and possible ties go through formatCodaNumber.
+ */
+export function encodeCodaNumber(x: number, buf: Uint8Array, pos: number, rounded: Float64Array, at: number): number {
+  const ax = Math.abs(x);
+  if (!(Number.isFinite(x) && x !== 0 && sixDigits(ax))) {
+    const text = formatCodaNumber(x);
+    rounded[at] = parseCodaValue(text) as number;
+    return writeAscii(buf, pos, text);
+  }
+  const m = sixM;
+  const e = sixE;
+  const k = e - 5;
+  const mag = k >= 0 ? m * POW10[k] : m / POW10[-k];
+  rounded[at] = x < 0 ? -mag : mag;
+  if (x < 0) buf[pos++] = 45; // '-'
+  // m < 10^6: int32 arithmetic.
+  for (let i = 5, t = m | 0; i >= 0; i--) {
+    const q = (t / 10) | 0;
+    DIGITS[i] = 48 + t - q * 10;
+    t = q;
+  }
+  let last = 5;
+  while (last > 0 && DIGITS[last] === 48) last--;
+  if (e < -4 || e >= 6) {
+    buf[pos++] = DIGITS[0];
+    if (last > 0) {
+      buf[pos++] = 46; // '.'
+      for (let i = 1; i <= last; i++) buf[pos++] = DIGITS[i];
+    }
+    buf[pos++] = 101; // 'e'
+    buf[pos++] = e < 0 ? 45 : 43;
+    const ae = Math.abs(e);
+    if (ae < 10) buf[pos++] = 48;
+    return writeUint(buf, pos, ae);
+  }
+  if (e >= 0) {
+    for (let i = 0; i <= e; i++) buf[pos++] = DIGITS[i];
+    if (last > e) {
+      buf[pos++] = 46;
+      for (let i = e + 1; i <= last; i++) buf[pos++] = DIGITS[i];
+    }
+    return pos;
+  }
+  buf[pos++] = 48; // '0'
+  buf[pos++] = 46;
+  for (let i = 0; i < -e - 1; i++) buf[pos++] = 48;
+  for (let i = 0; i <= last; i++) buf[pos++] = DIGITS[i];
+  return pos;
+}
+
+/** The longest line encodeCodaChain writes: a 10-digit iteration, two spaces, a number, \n. */
+const MAX_LINE = 40;
+
+/**
+ * One chain file's bytes (the same as formatCodaChain's text), and each node's values as the
+ * file holds them (rounded to 6 significant digits, as a reader gets them back).
+ */
+/**
+ * One node's block of a chain file (its lines `iteration  value`), and its values as the block
+ * holds them.
+ */
+export function encodeCodaBlock(iterations: Uint32Array | CodaPrefixes, values: Float64Array): { bytes: Buffer; rounded: Float64Array } {
+  const prefixes = iterations instanceof CodaPrefixes ? iterations : new CodaPrefixes(iterations);
+  assert(prefixes.count === values.length, 'CODA block: unequal iterations and values');
+  const buf = Buffer.allocUnsafe(Math.max(1, values.length * MAX_LINE));
+  const rounded = new Float64Array(values.length);
+  const { bytes: pb, offsets } = prefixes;
+  let pos = 0;
+  for (let t = 0; t < values.length; t++) {
+    for (let i = offsets[t], end = offsets[t + 1]; i < end; i++) buf[pos++] = pb[i];
+    pos = encodeCodaNumber(values[t], buf, pos, rounded, t);
+    buf[pos++] = 10;
+  }
+  return { bytes: buf.subarray(0, pos), rounded };
+}
+
+/**
+ * The line starts `iteration  ` of a block, formatted once: every node of a monitor has the
+ * same iterations.
+ */
+export class CodaPrefixes {
+  readonly bytes: Uint8Array;
+  readonly offsets: Uint32Array;
+  readonly count: number;
+  constructor(iterations: Uint32Array) {
+    this.count = iterations.length;
+    this.bytes = new Uint8Array(iterations.length * 12);
+    this.offsets = new Uint32Array(iterations.length + 1);
+    let pos = 0;
+    for (let t = 0; t < iterations.length; t++) {
+      pos = writeUint(this.bytes, pos, iterations[t]);
+      this.bytes[pos++] = 32;
+      this.bytes[pos++] = 32;
+      this.offsets[t + 1] = pos;
+    }
+  }
+}
+
+export function encodeCodaChain(names: readonly string[], chain: CodaChain): { bytes: Buffer; rounded: Map<string, CodaNodeDraws> } {
+  let lines = 0;
+  for (const name of names) {
+    const node = chain.get(name);
+    assert(node !== undefined, `CODA chain: node ${name} is missing`);
+    assert(node.iterations.length === node.values.length, `CODA chain: ${name} has unequal iterations and values`);
+    lines += node.values.length;
+  }
+  const buf = Buffer.allocUnsafe(Math.max(1, lines * MAX_LINE));
+  const rounded = new Map<string, CodaNodeDraws>();
+  let pos = 0;
+  for (const name of names) {
+    const node = chain.get(name)!;
+    const { iterations, values } = node;
+    const out = new Float64Array(values.length);
+    for (let t = 0; t < values.length; t++) {
+      pos = writeUint(buf, pos, iterations[t]);
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+      pos = encodeCodaNumber(values[t], buf, pos, out, t);
+      buf[pos++] = 10;
+    }
+    rounded.set(name, { iterations, values: out });
+  }
+  return { bytes: buf.subarray(0, pos), rounded };
+}
+
+/**
+ * Writes `<stem>index.txt` and `<stem>chain<k>.txt` (as writeCoda) and returns the output as
+ * a reader of those files would get it back: the same names and iterations, the values
+ * rounded to the 6 significant digits written.
+ */
+export function writeCodaFiles(stem: string, coda: CodaOutput): { paths: string[]; written: CodaOutput } {
+  assert(coda.chains.length > 0, 'CODA: no chains to write');
+  const lengths = coda.names.map((name) => {
+    const n = coda.chains[0].get(name)?.values.length;
+    assert(n !== undefined, `CODA: node ${name} is missing from chain 1`);
+    return n;
+  });
+  coda.chains.forEach((chain, k) => {
+    assert(chain.size === coda.names.length, `CODA: chain ${k + 1} has ${chain.size} nodes, expected ${coda.names.length}`);
+    coda.names.forEach((name, i) => {
+      const node = chain.get(name);
+      assert(node !== undefined && node.values.length === lengths[i], `CODA: node ${name} differs in length in chain ${k + 1}`);
+    });
+  });
+  const paths = [`${stem}index.txt`, ...coda.chains.map((_, k) => `${stem}chain${k + 1}.txt`)];
+  writeFileSync(paths[0], formatCodaIndex(coda.names, lengths));
+  const chains: CodaChain[] = [];
+  coda.chains.forEach((chain, k) => {
+    const { bytes, rounded } = encodeCodaChain(coda.names, chain);
+    writeFileSync(paths[k + 1], bytes);
+    chains.push(rounded);
+  });
+  return { paths, written: { names: coda.names, chains } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing.
 
@@ -201,11 +420,7 @@ export function formatCoda(coda: CodaOutput): { index: string; chains: string[] 
 
 /** Writes `<stem>index.txt` and `<stem>chain<k>.txt`; returns the paths written. */
 export function writeCoda(stem: string, coda: CodaOutput): string[] {
-  const { index, chains } = formatCoda(coda);
-  const paths = [`${stem}index.txt`, ...chains.map((_, k) => `${stem}chain${k + 1}.txt`)];
-  writeFileSync(paths[0], index);
-  chains.forEach((text, k) => writeFileSync(paths[k + 1], text));
-  return paths;
+  return writeCodaFiles(stem, coda).paths;
 }
 
 /** Iteration numbers start, start+thin, … (n of them), as JAGS numbers monitored draws. */
@@ -342,6 +557,121 @@ export function parseCodaChain(text: string, index: readonly CodaIndexEntry[], p
   return out;
 }
 
+/**
+ * parseCodaChain on the file's bytes without making a string per line: line starts are found
+ * with indexOf, each line is scanned once, and numbers of up to 15 significant digits with a
+ * decimal exponent within ±22 are converted exactly (one correctly rounded multiplication or
+ * division of exact doubles, as strtod's fast path). Returns null when the file breaks any
+ * rule parseCodaChain checks (the caller then runs parseCodaChain for its message).
+ */
+export function parseCodaChainBytes(buf: Uint8Array, index: readonly CodaIndexEntry[]): Map<string, CodaNodeDraws> | null {
+  const len = buf.length;
+  // Line starts (and one past the end): lines are \n-terminated, the last one maybe not.
+  let count = 0;
+  for (let p = 0; p < len; ) {
+    const nl = buf.indexOf(10, p);
+    count++;
+    if (nl < 0) break;
+    p = nl + 1;
+  }
+  const starts = new Float64Array(count + 1);
+  {
+    let k = 0;
+    let p = 0;
+    while (p < len) {
+      starts[k++] = p;
+      const nl = buf.indexOf(10, p);
+      if (nl < 0) {
+        p = len + 1;
+        break;
+      }
+      p = nl + 1;
+    }
+    starts[k] = p;
+  }
+  const needed = index.reduce((m, e) => Math.max(m, e.last), 0);
+  if (count !== needed) return null;
+  const out = new Map<string, CodaNodeDraws>();
+  for (const e of index) {
+    const n = e.last - e.first + 1;
+    const iterations = new Uint32Array(n);
+    const values = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      let p = starts[e.first - 1 + t];
+      // The line ends before its \n (and a \r before that).
+      let end = starts[e.first + t] - 1;
+      if (end >= len || buf[end] !== 10) end = Math.min(end + 1, len);
+      if (end > p && buf[end - 1] === 13) end--;
+      while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+      let iter = 0;
+      const i0 = p;
+      while (p < end && buf[p] >= 48 && buf[p] <= 57) iter = iter * 10 + (buf[p++] - 48);
+      if (p === i0 || p - i0 > 10 || iter > 0xffffffff) return null;
+      if (t > 0 && iter <= iterations[t - 1]) return null;
+      const gap = p;
+      while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+      if (p === gap || p === end) return null;
+      const v0 = p;
+      while (p < end && buf[p] !== 32 && buf[p] !== 9) p++;
+      const v1 = p;
+      while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+      if (p !== end) return null;
+      const v = parseValueBytes(buf, v0, v1);
+      if (v === undefined) return null;
+      iterations[t] = iter;
+      values[t] = v;
+    }
+    out.set(e.name, { iterations, values });
+  }
+  return out;
+}
+
+/** The number in buf[a … b), as parseCodaValue reads its text, or undefined. */
+function parseValueBytes(buf: Uint8Array, a: number, b: number): number | undefined {
+  let p = a;
+  let neg = false;
+  if (buf[p] === 45 || buf[p] === 43) {
+    neg = buf[p] === 45;
+    p++;
+  }
+  let mant = 0;
+  let digits = 0;
+  let exp10 = 0;
+  let any = false;
+  while (p < b && buf[p] >= 48 && buf[p] <= 57) {
+    if (mant !== 0 || buf[p] !== 48) digits++;
+    mant = mant * 10 + (buf[p++] - 48);
+    any = true;
+  }
+  if (p < b && buf[p] === 46) {
+    p++;
+    while (p < b && buf[p] >= 48 && buf[p] <= 57) {
+      if (mant !== 0 || buf[p] !== 48) digits++;
+      mant = mant * 10 + (buf[p++] - 48);
+      exp10--;
+      any = true;
+    }
+  }
+  if (any && p < b && (buf[p] === 101 || buf[p] === 69)) {
+    p++;
+    let eneg = false;
+    if (p < b && (buf[p] === 45 || buf[p] === 43)) {
+      eneg = buf[p] === 45;
+      p++;
+    }
+    let ev = 0;
+    const e0 = p;
+    while (p < b && buf[p] >= 48 && buf[p] <= 57 && p - e0 < 6) ev = ev * 10 + (buf[p++] - 48);
+    if (p === e0) return parseCodaValue(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('latin1'));
+    exp10 += eneg ? -ev : ev;
+  }
+  if (!any || p !== b || digits > 15 || exp10 > 22 || exp10 < -22) {
+    return parseCodaValue(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('latin1'));
+  }
+  const mag = exp10 >= 0 ? mant * POW10[exp10] : mant / POW10[-exp10];
+  return neg ? -mag : mag;
+}
+
 function splitFields(raw: string): [string | undefined, string | undefined, string | undefined] {
   const f = raw.trim().split(/\s+/);
   return [f[0] === '' ? undefined : f[0], f[1], f[2]];
@@ -374,7 +704,8 @@ export function readCoda(stem: string, options: { nchains?: number } = {}): Coda
   for (let k = 1; options.nchains === undefined || k <= options.nchains; k++) {
     const chainPath = `${stem}chain${k}.txt`;
     if (options.nchains === undefined && !existsSync(chainPath)) break;
-    chains.push(parseCodaChain(readText(chainPath, 'CODA chain file'), index, chainPath, indexPath));
+    const bytes = readBytes(chainPath, 'CODA chain file');
+    chains.push(parseCodaChainBytes(bytes, index) ?? parseCodaChain(bytes.toString('utf8'), index, chainPath, indexPath));
   }
   if (chains.length === 0) {
     throw new Lmer2JagsError(`no CODA chain files next to ${indexPath}`, {
@@ -406,8 +737,12 @@ export function checkChainsAligned(coda: CodaOutput, stem = ''): void {
 }
 
 function readText(path: string, what: string): string {
+  return readBytes(path, what).toString('utf8');
+}
+
+function readBytes(path: string, what: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Lmer2JagsError(`cannot read ${what} ${path}${code ? ` (${code})` : ''}`, {

@@ -312,13 +312,16 @@ export interface SampleSummary {
   readonly warnings: readonly string[];
 }
 
-/** Posterior summary (mean, sd, quantiles, R-hat, ESS, MCSE) of every node in the CODA output. */
-export function summarizeSamples(coda: CodaOutput): SampleSummary {
+/**
+ * Posterior summary (mean, sd, quantiles, R-hat, ESS, MCSE) of every node in the CODA output.
+ * `computed` holds the nodes' summaries when they were computed elsewhere (summary-threads.ts),
+ * in the order of coda.names.
+ */
+export function summarizeSamples(coda: CodaOutput, computed?: readonly NodeSummary[]): SampleSummary {
   const nodes: NodeRow[] = [];
   const warnings: string[] = [];
-  for (const name of coda.names) {
-    const chains = coda.chains.map((c) => c.get(name)?.values ?? new Float64Array(0));
-    const s = summarize(chains);
+  for (const [i, name] of coda.names.entries()) {
+    const s = computed?.[i] ?? summarize(coda.chains.map((c) => c.get(name)?.values ?? new Float64Array(0)));
     nodes.push({ name, ...s });
     // A constant node (e.g. a correlation matrix's diagonal) has no R-hat or ESS: no warning.
     if (!(s.sd > 0)) continue;

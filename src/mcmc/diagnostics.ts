@@ -47,13 +47,17 @@ export function summarize(chains: Chains): NodeSummary {
   checkChains(chains);
   // The same numbers as the separate functions below, sharing the sorts and the splits.
   const all = pooled(chains);
-  const sorted = Float64Array.from(all).sort();
   const m = mean(all);
   const s = Math.sqrt(variance(all, m));
   const split = splitChains(chains);
-  const zBulk = zScale(split);
+  // One radix sort of the split draws gives their order and bulk ranks; when they are all the
+  // draws (no odd middle draw dropped) and none is NaN, also the sorted draws for the
+  // quantiles. Merging the order's two halves around the median ranks the folded draws.
+  const ranked = rankPooled(split);
+  const sorted = ranked.sorted.length === all.length ? ranked.sorted : Float64Array.from(all).sort();
   const med = medianSorted(sorted);
-  const tail = rhatBasic(zScale(splitChains(chains.map((c) => c.map((v) => Math.abs(v - med))))));
+  const { zBulk, zFolded } = bulkAndFoldedZ(split, ranked, med);
+  const tail = rhatBasic(zFolded);
   const bulk = rhatBasic(zBulk);
   let essT = NaN;
   if (!shouldReturnNaN(chains)) {
@@ -122,7 +126,11 @@ export function essQuantile(chains: Chains, prob: number): number {
 
 /** ESS of the split indicator draws x ≤ q. */
 function essOfIndicator(chains: Chains, q: number): number {
-  const ind = chains.map((c) => c.map((v) => (v <= q ? 1 : 0)));
+  const ind = chains.map((c) => {
+    const out = new Float64Array(c.length);
+    for (let i = 0; i < c.length; i++) out[i] = c[i] <= q ? 1 : 0;
+    return out;
+  });
   return essBasic(splitChains(ind));
 }
 
@@ -234,9 +242,13 @@ class ChainAutocovariance {
     this.centred = chains.map((c, j) => {
       const m = mean(c);
       this.vars[j] = variance(c, m);
-      const y = c.map((v) => v - m);
+      const y = new Float64Array(c.length);
       let s0 = 0;
-      for (let t = 0; t < y.length; t++) s0 += y[t] * y[t];
+      for (let t = 0; t < y.length; t++) {
+        const d = c[t] - m;
+        y[t] = d;
+        s0 += d * d;
+      }
       this.sumSquares[j] = s0;
       return y;
     });
@@ -288,6 +300,97 @@ export function splitChains(chains: Chains): Float64Array[] {
   return out;
 }
 
+/**
+ * zScale(split) and zScale of the folded split draws |x − med|, as zScale computes them, for
+ * draws without NaN: the ranks of the folded draws come from the sorted order of the draws
+ * (the values below med, taken downwards, and those above, taken upwards, are each sorted by
+ * |x − med|; merging them sorts all), and Φ⁻¹ of a rank from a table shared by every node
+ * with the same number of draws.
+ */
+/** The pooled split draws, their average ranks and order, and the sorted non-NaN values. */
+interface RankedPool {
+  readonly all: Float64Array;
+  readonly ranks: Float64Array;
+  readonly order: Uint32Array;
+  readonly sorted: Float64Array;
+}
+
+function rankPooled(split: Chains): RankedPool {
+  const all = pooled(split);
+  const { ranks, order } = ranksAndOrder(all);
+  const sorted = new Float64Array(order.length);
+  let zeros = 0;
+  let negativeZeros = 0;
+  let firstZero = -1;
+  for (let i = 0; i < order.length; i++) {
+    const x = all[order[i]];
+    sorted[i] = x;
+    if (x === 0) {
+      if (firstZero < 0) firstZero = i;
+      zeros++;
+      if (Object.is(x, -0)) negativeZeros++;
+    }
+  }
+  // The radix order ties −0 with 0; a sort puts −0 first.
+  for (let i = 0; i < zeros; i++) sorted[firstZero + i] = i < negativeZeros ? -0 : 0;
+  return { all, ranks, order, sorted };
+}
+
+function bulkAndFoldedZ(split: Chains, ranked: RankedPool, med: number): { zBulk: Float64Array[]; zFolded: Float64Array[] } {
+  const { all, ranks, order } = ranked;
+  const S = all.length;
+  const table = zTable(S);
+  const zb = new Float64Array(S);
+  for (let i = 0; i < S; i++) zb[i] = table[2 * ranks[i]];
+  // Folded: merge order[below] (downwards) with order[above] (upwards).
+  let cut = 0;
+  while (cut < S && all[order[cut]] < med) cut++;
+  const fz = new Float64Array(S);
+  const merged = new Uint32Array(S);
+  const value = new Float64Array(S);
+  let i = cut - 1;
+  let j = cut;
+  for (let k = 0; k < S; k++) {
+    const a = i >= 0 ? Math.abs(all[order[i]] - med) : Infinity;
+    const b = j < S ? Math.abs(all[order[j]] - med) : Infinity;
+    if (a <= b) {
+      merged[k] = order[i--];
+      value[k] = a;
+    } else {
+      merged[k] = order[j++];
+      value[k] = b;
+    }
+  }
+  for (let k = 0; k < S; ) {
+    let e = k;
+    while (e + 1 < S && value[e + 1] === value[k]) e++;
+    const z = table[k + e + 2]; // twice the average 1-based rank (k + 1 + e + 1) / 2
+    for (let t = k; t <= e; t++) fz[merged[t]] = z;
+    k = e + 1;
+  }
+  const zBulk: Float64Array[] = [];
+  const zFolded: Float64Array[] = [];
+  let off = 0;
+  for (const c of split) {
+    zBulk.push(zb.subarray(off, off + c.length));
+    zFolded.push(fz.subarray(off, off + c.length));
+    off += c.length;
+  }
+  return { zBulk, zFolded };
+}
+
+let zTableCache: { S: number; table: Float64Array } | null = null;
+
+/** Φ⁻¹((r − 3/8) / (S + 1/4)) at index 2r for the ranks r = 1, 1.5, 2, …, S. */
+function zTable(S: number): Float64Array {
+  if (zTableCache?.S === S) return zTableCache.table;
+  const denom = S - 2 * 0.375 + 1;
+  const table = new Float64Array(2 * S + 1);
+  for (let k = 2; k <= 2 * S; k++) table[k] = normalQuantile((k / 2 - 0.375) / denom);
+  zTableCache = { S, table };
+  return table;
+}
+
 /** Rank normalization of all draws together (average ranks for ties), per chain shape. */
 export function zScale(chains: Chains): Float64Array[] {
   const all = pooled(chains);
@@ -312,6 +415,11 @@ export function zScale(chains: Chains): Float64Array[] {
  * indices and matters here: every R-hat and bulk ESS ranks all draws of a node.
  */
 export function averageRanks(x: Float64Array): Float64Array {
+  return ranksAndOrder(x).ranks;
+}
+
+/** averageRanks and the indices of the non-NaN values in increasing order. */
+function ranksAndOrder(x: Float64Array): { ranks: Float64Array; order: Uint32Array } {
   const n = x.length;
   const ranks = new Float64Array(n);
   // Order-preserving 64-bit keys (hi, lo) of the non-NaN values, with their indices.
@@ -342,28 +450,58 @@ export function averageRanks(x: Float64Array): Float64Array {
   let hi2 = new Uint32Array(m);
   let lo2 = new Uint32Array(m);
   const count = new Uint32Array(256);
-  for (let pass = 0; pass < 8; pass++) {
-    const key = pass < 4 ? lo : hi;
-    const shift = (pass & 3) * 8;
-    count.fill(0);
-    for (let i = 0; i < m; i++) count[(key[i] >>> shift) & 255]++;
-    if (m > 0 && count[(key[0] >>> shift) & 255] === m) continue; // every key has this byte
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = count[b];
-      count[b] = sum;
-      sum += c;
+  const radix = (firstPass: number) => {
+    for (let pass = firstPass; pass < 8; pass++) {
+      const key = pass < 4 ? lo : hi;
+      const shift = (pass & 3) * 8;
+      count.fill(0);
+      for (let i = 0; i < m; i++) count[(key[i] >>> shift) & 255]++;
+      if (m > 0 && count[(key[0] >>> shift) & 255] === m) continue; // every key has this byte
+      let sum = 0;
+      for (let b = 0; b < 256; b++) {
+        const c = count[b];
+        count[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < m; i++) {
+        const dst = count[(key[i] >>> shift) & 255]++;
+        idx2[dst] = idx[i];
+        hi2[dst] = hi[i];
+        lo2[dst] = lo[i];
+      }
+      [idx, idx2] = [idx2, idx];
+      [hi, hi2] = [hi2, hi];
+      [lo, lo2] = [lo2, lo];
     }
-    for (let i = 0; i < m; i++) {
-      const dst = count[(key[i] >>> shift) & 255]++;
-      idx2[dst] = idx[i];
-      hi2[dst] = hi[i];
-      lo2[dst] = lo[i];
+  };
+  // Sort by the high words (sign, exponent and 20 bits of mantissa), which nearly always tell
+  // the draws apart, then order each run of equal high words by the low words with a stable
+  // insertion sort. Long runs (draws all within a relative 1e-6 or so) get the 4 low-word
+  // passes instead: LSD passes on the current order keep it for equal keys, so either way the
+  // result is the stable sort by (hi, lo).
+  radix(4);
+  let longRun = false;
+  for (let a = 0; a < m && !longRun; ) {
+    let b = a + 1;
+    while (b < m && hi[b] === hi[a]) b++;
+    if (b - a > 64) longRun = true;
+    else {
+      for (let k = a + 1; k < b; k++) {
+        const l = lo[k];
+        const id = idx[k];
+        let j = k - 1;
+        while (j >= a && lo[j] > l) {
+          lo[j + 1] = lo[j];
+          idx[j + 1] = idx[j];
+          j--;
+        }
+        lo[j + 1] = l;
+        idx[j + 1] = id;
+      }
     }
-    [idx, idx2] = [idx2, idx];
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
+    a = b;
   }
+  if (longRun) radix(0);
   // Runs of equal keys share the average of their ranks.
   let i = 0;
   while (i < m) {
@@ -373,7 +511,7 @@ export function averageRanks(x: Float64Array): Float64Array {
     for (let k = i; k <= j; k++) ranks[idx[k]] = r;
     i = j + 1;
   }
-  return ranks;
+  return { ranks, order: idx.subarray(0, m) };
 }
 
 const bits = new Float64Array(1);

@@ -157,7 +157,7 @@ export class Rng {
 
   /** An integer in [0, n) for 1 <= n <= 2^32 (bias below n / 2^53). */
   uniformInt(n: number): number {
-    assert(Number.isInteger(n) && n >= 1 && n <= TWO32, `uniformInt: bad range ${n}`);
+    if (!(Number.isInteger(n) && n >= 1 && n <= TWO32)) fail(`uniformInt: bad range ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -173,7 +173,7 @@ export class Rng {
 
   /** A gamma variate with the given shape and rate (mean shape / rate), as JAGS's dgamma. */
   gamma(shape: number, rate = 1): number {
-    assert(shape > 0 && Number.isFinite(shape) && rate > 0, `gamma: bad shape ${shape} or rate ${rate}`);
+    if (!(shape > 0 && Number.isFinite(shape) && rate > 0)) fail(`gamma: bad shape ${shape} or rate ${rate}`);
     if (shape >= 1) return this.gammaAtLeastOne(shape) / rate;
     // Boost: G(a) = G(a + 1) * U^(1/a); in log space the product cannot underflow early.
     return Math.exp(this.logGamma(shape)) / rate;
@@ -181,14 +181,14 @@ export class Rng {
 
   /** log of a Gamma(shape, 1) variate, accurate even when the variate underflows. */
   logGamma(shape: number): number {
-    assert(shape > 0 && Number.isFinite(shape), `logGamma: bad shape ${shape}`);
+    if (!(shape > 0 && Number.isFinite(shape))) fail(`logGamma: bad shape ${shape}`);
     if (shape >= 1) return Math.log(this.gammaAtLeastOne(shape));
     return Math.log(this.gammaAtLeastOne(shape + 1)) + Math.log(this.uniformOpen()) / shape;
   }
 
   /** A beta variate with shapes a, b. */
   beta(a: number, b: number): number {
-    assert(a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b), `beta: bad shapes ${a}, ${b}`);
+    if (!(a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b))) fail(`beta: bad shapes ${a}, ${b}`);
     if (a >= 1 && b >= 1) {
       const x = this.gammaAtLeastOne(a);
       const y = this.gammaAtLeastOne(b);
@@ -203,7 +203,7 @@ export class Rng {
 
   /** A chi-square variate with `df` degrees of freedom. */
   chisq(df: number): number {
-    assert(df > 0 && Number.isFinite(df), `chisq: bad df ${df}`);
+    if (!(df > 0 && Number.isFinite(df))) fail(`chisq: bad df ${df}`);
     return 2 * this.gamma(df / 2, 1);
   }
 
@@ -323,4 +323,12 @@ export function normalQuantile(p: number): number {
     val = poly7(E, r) / poly7(F, r);
   }
   return q < 0 ? -val : val;
+}
+
+/**
+ * A failed check of a draw's arguments. The hot paths test the condition themselves and call
+ * this only on failure: assert(cond, `…${x}`) would build its message on every draw.
+ */
+function fail(message: string): never {
+  assert(false, message);
 }

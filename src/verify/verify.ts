@@ -139,6 +139,8 @@ export async function verifyModel(spec: ModelSpec, options: VerifyOptions = {}):
   try {
     await writeConversion(dir, conv.files, { force: Boolean(options.force) });
     progress({ stage: 'sampling', engine });
+    // The bundled engine hands back the draws it wrote (as the files hold them).
+    let written: CodaOutput | null = null;
     if (engine === 'jags') {
       const total = conv.options.burnin + conv.options.iter;
       const onStage = (s: JagsStage) => {
@@ -150,17 +152,18 @@ export async function verifyModel(spec: ModelSpec, options: VerifyOptions = {}):
       const r = await runJags(dir, { onStage, ...(options.jagsCommand !== undefined ? { command: options.jagsCommand } : {}) });
       for (const w of r.warnings) warn(`JAGS: ${w}`);
     } else {
-      await runBundledEngine(dir, {
+      const result = await runBundledEngine(dir, {
         quiet: true,
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
         onProgress: (done, total) => progress({ stage: 'sampling', engine, done, total }),
         onWarning: (m) => warn(`bundled engine: ${m}`),
       });
+      if (result?.stem === 'CODA') written = result.coda;
     }
     const t3 = now();
 
     progress({ stage: 'comparing' });
-    const draws = readSamples(dir);
+    const draws = written ?? readSamples(dir);
     const summary = summarizeSamples(draws);
     const posterior = new Map<string, NodeSummary>(summary.nodes.map((s: NodeRow) => [s.name, s]));
     const compareOptions: CompareOptions = {

@@ -19,14 +19,16 @@
 import { Lmer2JagsError } from '../../errors.js';
 import type { Rng } from '../../mcmc/rng.js';
 import type { CompiledModel } from '../compile.js';
-import { type ArrayEvaluator, type Evaluator, type IR, arrayEvaluator, bin, constIR, evaluator } from '../ir.js';
+import { type IR, bin, constIR } from '../ir.js';
 import type { BlockSpec, Row, Term } from '../linear.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 /** Largest cluster outside the border. */
 const MAX_CLUSTER = 16;
 /** Blocks this small are factored densely (everything is border). */
+const SMALL = 6;
+/** Up to this size, a block is factored densely when that is cheaper than its partition. */
 const DENSE_LIMIT = 40;
 /** Largest border before the block is split into smaller blocks. */
 const MAX_BORDER = 250;
@@ -43,7 +45,25 @@ export interface Partition {
  * variables shares a row). Returns null when the border would exceed MAX_BORDER.
  */
 export function partitionVariables(k: number, sets: readonly (readonly number[])[], forceTogether: readonly (readonly number[])[] = []): Partition | null {
-  if (k <= DENSE_LIMIT) return { clusters: [], border: Int32Array.from({ length: k }, (_, i) => i) };
+  const dense: Partition = { clusters: [], border: Int32Array.from({ length: k }, (_, i) => i) };
+  if (k <= SMALL) return dense;
+  const part = borderedPartition(k, sets, forceTogether);
+  if (k <= DENSE_LIMIT && (part === null || factorCost(part) >= factorCost(dense))) return dense;
+  return part;
+}
+
+/** Multiply-adds of one factorization of a partition (clusters, their border blocks, the border). */
+function factorCost(p: Partition): number {
+  const m = p.border.length;
+  let c = (m * m * m) / 3;
+  for (const g of p.clusters) {
+    const n = g.length;
+    c += (n * n * n) / 3 + n * n * m + n * m * m;
+  }
+  return c;
+}
+
+function borderedPartition(k: number, sets: readonly (readonly number[])[], forceTogether: readonly (readonly number[])[]): Partition | null {
   const adj: Set<number>[] = Array.from({ length: k }, () => new Set<number>());
   for (const s of [...sets, ...forceTogether]) {
     for (let i = 0; i < s.length; i++) {
@@ -184,27 +204,42 @@ export class GaussianBlockPlan {
   readonly clusterB: Int32Array;
   readonly borderOffset: number;
 
-  // Scalar rows.
+  // Scalar rows: entries (variable, coefficient) and the pairs of entries whose products go
+  // into Q, in flat arrays; the coefficients, offsets d and precisions that are not constant
+  // are evaluated each time by generated loops (ExprProgram).
+  readonly grouped: GroupedRows;
   readonly nRows: number;
   readonly rowEnt: Int32Array;
   readonly entVar: Int32Array;
-  readonly entCoef: Float64Array;
-  readonly coefEvalEnts: Int32Array;
-  readonly coefEvals: readonly Evaluator[];
-  readonly dConst: Float64Array;
-  readonly dEvalRows: Int32Array;
-  readonly dEvals: readonly Evaluator[];
-  /** ≥0: precision is that slot; -1: constant (precConst); -2: evaluator. */
-  readonly precSlot: Int32Array;
-  readonly precConst: Float64Array;
-  readonly precEvals: readonly (Evaluator | null)[];
+  readonly coefProgram: ExprProgram;
+  readonly dProgram: ExprProgram;
+  readonly precProgram: ExprProgram;
   readonly rowPair: Int32Array;
   readonly pairA: Int32Array;
   readonly pairB: Int32Array;
   readonly pairPos: Int32Array;
 
-  // Vector rows.
-  readonly vrows: readonly VectorRowPlan[];
+  // Vector (dmnorm) rows, flattened: row r has q[r] residual elements starting at vdOff[r]
+  // of the offset buffer, its precision matrix at vomOff[r] of the precision buffer (rows
+  // that read the same matrix share it), entries vEnt[r] … vEnt[r+1]−1 (variable, element of
+  // the row, coefficient) and entry pairs vCombo[r] … vCombo[r+1]−1.
+  readonly nVRows: number;
+  readonly vq: Int32Array;
+  readonly vdOff: Int32Array;
+  readonly vomOff: Int32Array;
+  readonly vEnt: Int32Array;
+  readonly vEntVar: Int32Array;
+  readonly vEntRow: Int32Array;
+  readonly vCombo: Int32Array;
+  readonly vComboA: Int32Array;
+  readonly vComboB: Int32Array;
+  readonly vComboPos: Int32Array;
+  readonly vdSize: number;
+  readonly vomSize: number;
+  readonly vCoefProgram: ExprProgram;
+  readonly vdProgram: ExprProgram;
+  readonly vomProgram: ExprProgram;
+  readonly maxQ: number;
   readonly refreshList: RefreshProgram;
   readonly labels: readonly string[];
 
@@ -240,52 +275,26 @@ export class GaussianBlockPlan {
     off += m * m;
     this.storageSize = off;
 
-    // Scalar rows.
-    const scalar = spec.rows.filter((r): r is Extract<Row, { kind: 'scalar' }> => r.kind === 'scalar');
+    // Scalar rows: those of groups whose Q can be precomputed (see GroupedRows), the rest
+    // one by one.
+    const allScalar = spec.rows.filter((r): r is Extract<Row, { kind: 'scalar' }> => r.kind === 'scalar');
+    const { grouped, rest: scalar } = groupRows(allScalar);
+    this.grouped = new GroupedRows(grouped, (a, b) => this.pos(a, b));
     this.nRows = scalar.length;
     const rowEnt = [0];
     const entVar: number[] = [];
-    const entCoef: number[] = [];
-    const coefEvalEnts: number[] = [];
-    const coefEvals: Evaluator[] = [];
-    const dConst = new Float64Array(scalar.length);
-    const dEvalRows: number[] = [];
-    const dEvals: Evaluator[] = [];
-    const precSlot = new Int32Array(scalar.length);
-    const precConst = new Float64Array(scalar.length);
-    const precEvals: (Evaluator | null)[] = [];
+    const coefs: IR[] = [];
     const rowPair = [0];
     const pairA: number[] = [];
     const pairB: number[] = [];
     const pairPos: number[] = [];
-    scalar.forEach((r, ri) => {
+    for (const r of scalar) {
       const base = entVar.length;
       for (const t of r.g) {
-        if (t.coef.t === 'const') entCoef.push(t.coef.v);
-        else {
-          entCoef.push(0);
-          coefEvalEnts.push(entVar.length);
-          coefEvals.push(evaluator(t.coef));
-        }
+        coefs.push(t.coef);
         entVar.push(t.k);
       }
       rowEnt.push(entVar.length);
-      if (r.d.t === 'const') dConst[ri] = r.d.v;
-      else {
-        dEvalRows.push(ri);
-        dEvals.push(evaluator(r.d));
-      }
-      if (r.prec.t === 'slot') {
-        precSlot[ri] = r.prec.s;
-        precEvals.push(null);
-      } else if (r.prec.t === 'const') {
-        precSlot[ri] = -1;
-        precConst[ri] = r.prec.v;
-        precEvals.push(null);
-      } else {
-        precSlot[ri] = -2;
-        precEvals.push(evaluator(r.prec));
-      }
       for (let i = 0; i < r.g.length; i++) {
         for (let j = 0; j <= i; j++) {
           pairA.push(base + i);
@@ -294,26 +303,84 @@ export class GaussianBlockPlan {
         }
       }
       rowPair.push(pairA.length);
-    });
+    }
     this.rowEnt = Int32Array.from(rowEnt);
     this.entVar = Int32Array.from(entVar);
-    this.entCoef = Float64Array.from(entCoef);
-    this.coefEvalEnts = Int32Array.from(coefEvalEnts);
-    this.coefEvals = coefEvals;
-    this.dConst = dConst;
-    this.dEvalRows = Int32Array.from(dEvalRows);
-    this.dEvals = dEvals;
-    this.precSlot = precSlot;
-    this.precConst = precConst;
-    this.precEvals = precEvals;
+    this.coefProgram = new ExprProgram(coefs);
+    this.dProgram = new ExprProgram(scalar.map((r) => r.d));
+    this.precProgram = new ExprProgram(scalar.map((r) => r.prec));
     this.rowPair = Int32Array.from(rowPair);
     this.pairA = Int32Array.from(pairA);
     this.pairB = Int32Array.from(pairB);
     this.pairPos = Int32Array.from(pairPos);
 
-    this.vrows = spec.rows
-      .filter((r): r is Extract<Row, { kind: 'vector' }> => r.kind === 'vector')
-      .map((r) => new VectorRowPlan(r, (a, b) => this.pos(a, b)));
+    // Vector rows.
+    const vector = spec.rows.filter((r): r is Extract<Row, { kind: 'vector' }> => r.kind === 'vector');
+    this.nVRows = vector.length;
+    const vq: number[] = [];
+    const vdOff: number[] = [];
+    const vomOff: number[] = [];
+    const vEnt = [0];
+    const vEntVar: number[] = [];
+    const vEntRow: number[] = [];
+    const vCoefs: IR[] = [];
+    const vCombo = [0];
+    const ca: number[] = [];
+    const cb: number[] = [];
+    const cp: number[] = [];
+    const vds: IR[] = [];
+    const oms: IR[] = [];
+    const omShared = new Map<string, number>();
+    let maxQ = 0;
+    for (const r of vector) {
+      vq.push(r.q);
+      maxQ = Math.max(maxQ, r.q);
+      vdOff.push(vds.length);
+      for (const e of r.d) vds.push(e);
+      const key = matrixKey(r.prec.elems);
+      let at = key === null ? undefined : omShared.get(key);
+      if (at === undefined) {
+        at = oms.length;
+        for (const e of r.prec.elems) oms.push(e);
+        if (key !== null) omShared.set(key, at);
+      }
+      vomOff.push(at);
+      const first = vEntVar.length;
+      r.g.forEach((ts, a) => {
+        for (const t of ts) {
+          vEntVar.push(t.k);
+          vEntRow.push(a);
+          vCoefs.push(t.coef);
+        }
+      });
+      for (let i = first; i < vEntVar.length; i++) {
+        for (let j = first; j < vEntVar.length; j++) {
+          if (vEntVar[i] >= vEntVar[j]) {
+            ca.push(i);
+            cb.push(j);
+            cp.push(this.pos(vEntVar[i], vEntVar[j]));
+          }
+        }
+      }
+      vEnt.push(vEntVar.length);
+      vCombo.push(ca.length);
+    }
+    this.vq = Int32Array.from(vq);
+    this.vdOff = Int32Array.from(vdOff);
+    this.vomOff = Int32Array.from(vomOff);
+    this.vEnt = Int32Array.from(vEnt);
+    this.vEntVar = Int32Array.from(vEntVar);
+    this.vEntRow = Int32Array.from(vEntRow);
+    this.vCombo = Int32Array.from(vCombo);
+    this.vComboA = Int32Array.from(ca);
+    this.vComboB = Int32Array.from(cb);
+    this.vComboPos = Int32Array.from(cp);
+    this.vdSize = vds.length;
+    this.vomSize = oms.length;
+    this.vCoefProgram = new ExprProgram(vCoefs);
+    this.vdProgram = new ExprProgram(vds);
+    this.vomProgram = new ExprProgram(oms);
+    this.maxQ = maxQ;
     this.refreshList = refreshProgram(model, spec.nodes);
   }
 
@@ -342,54 +409,211 @@ export class GaussianBlockPlan {
   }
 }
 
-class VectorRowPlan {
-  readonly q: number;
-  readonly dEvals: readonly Evaluator[];
-  readonly entVar: Int32Array;
-  readonly entRow: Int32Array;
-  readonly entCoefConst: Float64Array;
-  readonly entCoefEvals: readonly (Evaluator | null)[];
-  readonly comboA: Int32Array;
-  readonly comboB: Int32Array;
-  readonly comboPos: Int32Array;
-  readonly prec: ArrayEvaluator;
+/** c · v[slot], or the constant c alone when slot is −1. */
+interface Scaled {
+  readonly c: number;
+  readonly slot: number;
+}
 
-  constructor(r: Extract<Row, { kind: 'vector' }>, pos: (a: number, b: number) => number) {
-    this.q = r.q;
-    this.dEvals = r.d.map(evaluator);
-    const entVar: number[] = [];
-    const entRow: number[] = [];
-    const entCoef: number[] = [];
-    const entEv: (Evaluator | null)[] = [];
-    r.g.forEach((ts, a) => {
-      for (const t of ts) {
-        entVar.push(t.k);
-        entRow.push(a);
-        entCoef.push(t.coef.t === 'const' ? t.coef.v : 0);
-        entEv.push(t.coef.t === 'const' ? null : evaluator(t.coef));
-      }
+/** An expression as a constant times at most one slot, or null. */
+function scaledSlot(ir: IR): Scaled | null {
+  if (ir.t === 'const') return { c: ir.v, slot: -1 };
+  if (ir.t === 'slot') return { c: 1, slot: ir.s };
+  if (ir.t === 'neg') {
+    const x = scaledSlot(ir.a);
+    return x && { c: -x.c, slot: x.slot };
+  }
+  if (ir.t === 'bin' && (ir.op === '*' || ir.op === '/')) {
+    if (ir.a.t === 'slot' && ir.b.t === 'const') return { c: ir.op === '*' ? ir.b.v : 1 / ir.b.v, slot: ir.a.s };
+    if (ir.op === '*' && ir.a.t === 'const' && ir.b.t === 'slot') return { c: ir.a.v, slot: ir.b.s };
+  }
+  return null;
+}
+
+type ScalarRow = Extract<Row, { kind: 'scalar' }>;
+
+/**
+ * Splits scalar rows into groups that share a precision factor W (the slot of tau.y, of a
+ * group-level precision, or none) and in which every variable's coefficients are constants
+ * times one common factor F_k (a slot such as xi, or none): such a group adds
+ * W · F_a F_b · Σ_rows w_r c_ra c_rb to Q[a, b], a sum over rows that is computed once. The
+ * likelihood of y ~ x + (x | g) is one group, each set of group-level priors another.
+ */
+function groupRows(rows: readonly ScalarRow[]): { grouped: ScalarRow[][]; rest: ScalarRow[] } {
+  const byW = new Map<number, { rows: ScalarRow[]; factor: Map<number, number>; ok: boolean }>();
+  const rest: ScalarRow[] = [];
+  for (const r of rows) {
+    const w = scaledSlot(r.prec);
+    const cs = r.g.map((t) => scaledSlot(t.coef));
+    if (!w || cs.some((c) => c === null)) {
+      rest.push(r);
+      continue;
+    }
+    let g = byW.get(w.slot);
+    if (!g) byW.set(w.slot, (g = { rows: [], factor: new Map(), ok: true }));
+    g.rows.push(r);
+    r.g.forEach((t, i) => {
+      const f = cs[i]!.slot;
+      const prev = g!.factor.get(t.k);
+      if (prev === undefined) g!.factor.set(t.k, f);
+      else if (prev !== f) g!.ok = false;
     });
-    this.entVar = Int32Array.from(entVar);
-    this.entRow = Int32Array.from(entRow);
-    this.entCoefConst = Float64Array.from(entCoef);
-    this.entCoefEvals = entEv;
-    const ca: number[] = [];
-    const cb: number[] = [];
-    const cp: number[] = [];
-    for (let i = 0; i < entVar.length; i++) {
-      for (let j = 0; j < entVar.length; j++) {
-        if (entVar[i] > entVar[j] || entVar[i] === entVar[j]) {
-          ca.push(i);
-          cb.push(j);
-          cp.push(pos(entVar[i], entVar[j]));
+  }
+  const grouped: ScalarRow[][] = [];
+  for (const g of byW.values()) {
+    // Precomputing pays only when rows share entries of Q.
+    if (g.ok && g.rows.length > 1) grouped.push(g.rows);
+    else rest.push(...g.rows);
+  }
+  return { grouped, rest };
+}
+
+/**
+ * The precomputed part of Q and h for groups of rows from groupRows. Per group: its W slot;
+ * entries (Q position, F slots of the two variables, Σ w c c); the constant-offset part of h
+ * (variable, F slot, Σ w c d); and, for rows whose offset d changes, their entries (variable,
+ * F slot, w·c, row) with d evaluated by an ExprProgram.
+ */
+class GroupedRows {
+  private readonly wSlot: Int32Array;
+  private readonly qStart: Int32Array;
+  private readonly qPos: Int32Array;
+  private readonly qFa: Int32Array;
+  private readonly qFb: Int32Array;
+  private readonly qVal: Float64Array;
+  private readonly hStart: Int32Array;
+  private readonly hVar: Int32Array;
+  private readonly hF: Int32Array;
+  private readonly hVal: Float64Array;
+  private readonly dStart: Int32Array;
+  private readonly dVar: Int32Array;
+  private readonly dF: Int32Array;
+  private readonly dVal: Float64Array;
+  private readonly dRow: Int32Array;
+  private readonly dProgram: ExprProgram;
+  readonly dynamicRows: number;
+
+  constructor(groups: readonly ScalarRow[][], pos: (a: number, b: number) => number) {
+    const wSlot: number[] = [];
+    const qStart = [0];
+    const qPos: number[] = [];
+    const qFa: number[] = [];
+    const qFb: number[] = [];
+    const qVal: number[] = [];
+    const hStart = [0];
+    const hVar: number[] = [];
+    const hF: number[] = [];
+    const hVal: number[] = [];
+    const dStart = [0];
+    const dVar: number[] = [];
+    const dF: number[] = [];
+    const dVal: number[] = [];
+    const dRow: number[] = [];
+    const dIRs: IR[] = [];
+    for (const rows of groups) {
+      wSlot.push(scaledSlot(rows[0].prec)!.slot);
+      const q = new Map<number, { fa: number; fb: number; val: number }>();
+      const h = new Map<number, { f: number; val: number }>();
+      for (const r of rows) {
+        const w0 = scaledSlot(r.prec)!.c;
+        const cs = r.g.map((t) => scaledSlot(t.coef)!);
+        for (let i = 0; i < r.g.length; i++) {
+          for (let j = 0; j <= i; j++) {
+            const at = pos(r.g[i].k, r.g[j].k);
+            const e = q.get(at) ?? { fa: cs[i].slot, fb: cs[j].slot, val: 0 };
+            e.val += w0 * cs[i].c * cs[j].c;
+            q.set(at, e);
+          }
+        }
+        if (r.d.t === 'const') {
+          const d = r.d.v;
+          r.g.forEach((t, i) => {
+            const e = h.get(t.k) ?? { f: cs[i].slot, val: 0 };
+            e.val += w0 * cs[i].c * d;
+            h.set(t.k, e);
+          });
+        } else {
+          const row = dIRs.length;
+          dIRs.push(r.d);
+          r.g.forEach((t, i) => {
+            dVar.push(t.k);
+            dF.push(cs[i].slot);
+            dVal.push(w0 * cs[i].c);
+            dRow.push(row);
+          });
         }
       }
+      for (const [at, e] of q) {
+        qPos.push(at);
+        qFa.push(e.fa);
+        qFb.push(e.fb);
+        qVal.push(e.val);
+      }
+      for (const [k, e] of h) {
+        hVar.push(k);
+        hF.push(e.f);
+        hVal.push(e.val);
+      }
+      qStart.push(qPos.length);
+      hStart.push(hVar.length);
+      dStart.push(dVar.length);
     }
-    this.comboA = Int32Array.from(ca);
-    this.comboB = Int32Array.from(cb);
-    this.comboPos = Int32Array.from(cp);
-    this.prec = arrayEvaluator(r.prec);
+    this.wSlot = Int32Array.from(wSlot);
+    this.qStart = Int32Array.from(qStart);
+    this.qPos = Int32Array.from(qPos);
+    this.qFa = Int32Array.from(qFa);
+    this.qFb = Int32Array.from(qFb);
+    this.qVal = Float64Array.from(qVal);
+    this.hStart = Int32Array.from(hStart);
+    this.hVar = Int32Array.from(hVar);
+    this.hF = Int32Array.from(hF);
+    this.hVal = Float64Array.from(hVal);
+    this.dStart = Int32Array.from(dStart);
+    this.dVar = Int32Array.from(dVar);
+    this.dF = Int32Array.from(dF);
+    this.dVal = Float64Array.from(dVal);
+    this.dRow = Int32Array.from(dRow);
+    this.dProgram = new ExprProgram(dIRs);
+    this.dynamicRows = dIRs.length;
   }
+
+  fill(d: Float64Array): void {
+    this.dProgram.fill(d);
+  }
+
+  /** Adds the groups' part to Q and h; `d` is the buffer for the changing offsets. */
+  add(v: Float64Array, q: Float64Array, h: Float64Array, d: Float64Array): void {
+    const { wSlot, qStart, qPos, qFa, qFb, qVal, hStart, hVar, hF, hVal, dStart, dVar, dF, dVal, dRow } = this;
+    if (this.dynamicRows > 0) this.dProgram.run(v, d);
+    for (let g = 0; g < wSlot.length; g++) {
+      const ws = wSlot[g];
+      const w = ws >= 0 ? v[ws] : 1;
+      for (let t = qStart[g], end = qStart[g + 1]; t < end; t++) {
+        const fa = qFa[t];
+        const fb = qFb[t];
+        q[qPos[t]] += w * (fa >= 0 ? v[fa] : 1) * (fb >= 0 ? v[fb] : 1) * qVal[t];
+      }
+      for (let t = hStart[g], end = hStart[g + 1]; t < end; t++) {
+        const f = hF[t];
+        h[hVar[t]] += w * (f >= 0 ? v[f] : 1) * hVal[t];
+      }
+      for (let t = dStart[g], end = dStart[g + 1]; t < end; t++) {
+        const f = dF[t];
+        h[dVar[t]] += w * (f >= 0 ? v[f] : 1) * dVal[t] * d[dRow[t]];
+      }
+    }
+  }
+}
+
+/** A key shared by equal matrices of slots and constants (null: do not share). */
+function matrixKey(elems: readonly IR[]): string | null {
+  let key = '';
+  for (const e of elems) {
+    if (e.t === 'slot') key += `s${e.s},`;
+    else if (e.t === 'const') key += `c${e.v},`;
+    else return null;
+  }
+  return key;
 }
 
 export class GaussianBlockSampler implements Sampler {
@@ -401,7 +625,13 @@ export class GaussianBlockSampler implements Sampler {
   private readonly d: Float64Array;
   private readonly x: Float64Array;
   private readonly u: Float64Array;
-  private readonly vbufs: { coef: Float64Array; d: Float64Array; om: Float64Array; od: Float64Array }[];
+  private readonly w: Float64Array;
+  private readonly vcoef: Float64Array;
+  private readonly vd: Float64Array;
+  private readonly vom: Float64Array;
+  private readonly od: Float64Array;
+  /** Offsets d of the grouped rows whose d is not constant. */
+  private readonly gd: Float64Array;
 
   constructor(
     private readonly model: CompiledModel,
@@ -410,16 +640,23 @@ export class GaussianBlockSampler implements Sampler {
     this.nodes = plan.nodes;
     this.q = new Float64Array(plan.storageSize);
     this.h = new Float64Array(plan.k);
-    this.coef = Float64Array.from(plan.entCoef);
-    this.d = Float64Array.from(plan.dConst);
+    this.coef = new Float64Array(plan.entVar.length);
+    plan.coefProgram.fill(this.coef);
+    this.d = new Float64Array(plan.nRows);
+    plan.dProgram.fill(this.d);
+    this.w = new Float64Array(plan.nRows);
+    plan.precProgram.fill(this.w);
     this.x = new Float64Array(plan.k);
     this.u = new Float64Array(plan.k);
-    this.vbufs = plan.vrows.map((r) => ({
-      coef: Float64Array.from(r.entCoefConst),
-      d: new Float64Array(r.q),
-      om: new Float64Array(r.q * r.q),
-      od: new Float64Array(r.q),
-    }));
+    this.vcoef = new Float64Array(plan.vEntVar.length);
+    plan.vCoefProgram.fill(this.vcoef);
+    this.vd = new Float64Array(plan.vdSize);
+    plan.vdProgram.fill(this.vd);
+    this.vom = new Float64Array(plan.vomSize);
+    plan.vomProgram.fill(this.vom);
+    this.od = new Float64Array(plan.maxQ);
+    this.gd = new Float64Array(plan.grouped.dynamicRows);
+    plan.grouped.fill(this.gd);
   }
 
   endAdaptation(): void {}
@@ -431,40 +668,46 @@ export class GaussianBlockSampler implements Sampler {
     const h = this.h;
     const coef = this.coef;
     const d = this.d;
+    const w = this.w;
     q.fill(0);
     h.fill(0);
-    for (let i = 0; i < p.coefEvalEnts.length; i++) coef[p.coefEvalEnts[i]] = p.coefEvals[i](v);
-    for (let i = 0; i < p.dEvalRows.length; i++) d[p.dEvalRows[i]] = p.dEvals[i](v);
-    const { rowEnt, entVar, rowPair, pairA, pairB, pairPos, precSlot, precConst, precEvals } = p;
-    for (let r = 0; r < p.nRows; r++) {
-      const ps = precSlot[r];
-      const w = ps >= 0 ? v[ps] : ps === -1 ? precConst[r] : precEvals[r]!(v);
-      const dw = d[r] * w;
-      for (let e = rowEnt[r]; e < rowEnt[r + 1]; e++) h[entVar[e]] += coef[e] * dw;
-      for (let t = rowPair[r]; t < rowPair[r + 1]; t++) q[pairPos[t]] += w * coef[pairA[t]] * coef[pairB[t]];
+    p.coefProgram.run(v, coef);
+    p.dProgram.run(v, d);
+    p.precProgram.run(v, w);
+    p.grouped.add(v, q, h, this.gd);
+    const { rowEnt, entVar, rowPair, pairA, pairB, pairPos } = p;
+    for (let r = 0, nr = p.nRows; r < nr; r++) {
+      const wr = w[r];
+      const dw = d[r] * wr;
+      for (let e = rowEnt[r], end = rowEnt[r + 1]; e < end; e++) h[entVar[e]] += coef[e] * dw;
+      for (let t = rowPair[r], end = rowPair[r + 1]; t < end; t++) q[pairPos[t]] += wr * coef[pairA[t]] * coef[pairB[t]];
     }
-    p.vrows.forEach((r, i) => {
-      const b = this.vbufs[i];
-      r.prec(v, b.om);
-      for (let a = 0; a < r.q; a++) b.d[a] = r.dEvals[a](v);
-      for (let e = 0; e < r.entCoefEvals.length; e++) {
-        const ev = r.entCoefEvals[e];
-        if (ev) b.coef[e] = ev(v);
-      }
-      const n = r.q;
+    if (p.nVRows === 0) return;
+    const vcoef = this.vcoef;
+    const vd = this.vd;
+    const vom = this.vom;
+    const od = this.od;
+    p.vCoefProgram.run(v, vcoef);
+    p.vdProgram.run(v, vd);
+    p.vomProgram.run(v, vom);
+    const { vq, vdOff, vomOff, vEnt, vEntVar, vEntRow, vCombo, vComboA, vComboB, vComboPos } = p;
+    for (let r = 0, nr = p.nVRows; r < nr; r++) {
+      const n = vq[r];
+      const dOff = vdOff[r];
+      const oOff = vomOff[r];
       // Ω d
       for (let a = 0; a < n; a++) {
         let s = 0;
-        for (let c = 0; c < n; c++) s += b.om[a + c * n] * b.d[c];
-        b.od[a] = s;
+        for (let c = 0; c < n; c++) s += vom[oOff + a + c * n] * vd[dOff + c];
+        od[a] = s;
       }
-      for (let e = 0; e < r.entVar.length; e++) h[r.entVar[e]] += b.coef[e] * b.od[r.entRow[e]];
-      for (let t = 0; t < r.comboA.length; t++) {
-        const ea = r.comboA[t];
-        const eb = r.comboB[t];
-        q[r.comboPos[t]] += b.om[r.entRow[ea] + r.entRow[eb] * n] * b.coef[ea] * b.coef[eb];
+      for (let e = vEnt[r], end = vEnt[r + 1]; e < end; e++) h[vEntVar[e]] += vcoef[e] * od[vEntRow[e]];
+      for (let t = vCombo[r], end = vCombo[r + 1]; t < end; t++) {
+        const ea = vComboA[t];
+        const eb = vComboB[t];
+        q[vComboPos[t]] += vom[oOff + vEntRow[ea] + vEntRow[eb] * n] * vcoef[ea] * vcoef[eb];
       }
-    });
+    }
   }
 
   update(v: Float64Array, rng: Rng): void {

@@ -24,14 +24,18 @@ import { truncatedNormal } from '../math.js';
 import { precisionChildren } from './precision.js';
 import { RowSystem } from './rows.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
+
+/** Stepping-out limit of the slice step, in widths (both sides together). */
+const MAX_STEPS = 10;
 
 export class InterweaveSampler implements Sampler {
   readonly kind = 'Interweave';
   readonly nodes: readonly number[];
   private readonly slot: number;
   private readonly effects: Int32Array;
-  private readonly means: readonly Evaluator[];
+  private readonly meanProgram: ExprProgram;
+  private readonly mean: Float64Array;
   private readonly dir: Float64Array;
   private readonly zeta: Float64Array;
   private readonly dets: RefreshProgram;
@@ -55,7 +59,9 @@ export class InterweaveSampler implements Sampler {
     const index = new Map<number, number>();
     varSlots.forEach((s, k) => index.set(s, k));
     this.effects = Int32Array.from(effectNodes, (n) => index.get(n.slots[0])!);
-    this.means = effectNodes.map((n) => evaluator((n.params[0] as { ir: IR }).ir));
+    this.meanProgram = new ExprProgram(effectNodes.map((n) => (n.params[0] as { ir: IR }).ir));
+    this.mean = new Float64Array(effectNodes.length);
+    this.meanProgram.fill(this.mean);
     this.dir = new Float64Array(varSlots.length);
     this.zeta = new Float64Array(effectNodes.length);
     this.dets = refreshProgram(model, this.nodes);
@@ -90,8 +96,10 @@ export class InterweaveSampler implements Sampler {
   update(v: Float64Array, rng: Rng): void {
     const s0 = v[this.slot];
     const { effects, zeta, dir } = this;
+    const mean = this.mean;
+    this.meanProgram.run(v, mean);
     for (let j = 0; j < effects.length; j++) {
-      const z = v[this.varSlots[effects[j]]] - this.means[j](v);
+      const z = v[this.varSlots[effects[j]]] - mean[j];
       zeta[j] = z;
       dir[effects[j]] = z;
     }
@@ -119,41 +127,59 @@ export class InterweaveSampler implements Sampler {
     this.dets.run(v);
   }
 
-  /** Slice sampling of log prior(s) − ½P(λ(s)−1)² + b(λ(s)−1) on s > 0. */
+  /**
+   * Slice sampling of log prior(s) − ½P(λ(s)−1)² + b(λ(s)−1) on s > 0, done on u = log s (whose
+   * density has the Jacobian s): a scale's conditional spans orders of magnitude, and a width
+   * on the log scale is the same wherever the chain is (a width proportional to s itself would
+   * make the step depend on the current point and break detailed balance). Stepping out uses
+   * Neal's (2003) random split of MAX_STEPS widths between the two sides.
+   */
   private sliceDraw(v: Float64Array, rng: Rng, s0: number, P: number, b: number, half: number): number {
     const node = this.node;
     const slot = this.slot;
-    const f = (s: number): number => {
-      if (!(s > 0)) return -Infinity;
+    const g = (u: number): number => {
+      const s = Math.exp(u);
+      if (!(s > 0) || !Number.isFinite(s)) return -Infinity;
       v[slot] = s;
       const lp = node.logp(v);
       if (!(lp > -Infinity)) return -Infinity;
       const t = Math.pow(s / s0, half) - 1;
-      return lp - 0.5 * P * t * t + b * t;
+      const f = lp - 0.5 * P * t * t + b * t + u;
+      return f === f ? f : -Infinity;
     };
-    const f0 = f(s0);
-    if (!(f0 > -Infinity)) {
+    const u0 = Math.log(s0);
+    const g0 = g(u0);
+    if (!(g0 > -Infinity)) {
       v[slot] = s0;
       return s0;
     }
-    const y = f0 - rng.exponential();
-    const w = this.width * s0;
-    let left = s0 - w * rng.uniform();
+    const y = g0 - rng.exponential();
+    const w = this.width;
+    let left = u0 - w * rng.uniform();
     let right = left + w;
-    for (let j = 0; j < 10 && left > 0 && f(left) > y; j++) left -= w;
-    for (let k = 0; k < 10 && f(right) > y; k++) right += w;
-    if (left < 0) left = 0;
-    let s1 = s0;
+    let j = Math.floor(MAX_STEPS * rng.uniform());
+    let k = MAX_STEPS - 1 - j;
+    while (j > 0 && g(left) > y) {
+      left -= w;
+      j--;
+    }
+    while (k > 0 && g(right) > y) {
+      right += w;
+      k--;
+    }
+    let u1 = u0;
     for (let i = 0; i < 200; i++) {
-      s1 = left + (right - left) * rng.uniform();
-      if (f(s1) >= y) break;
-      if (s1 < s0) left = s1;
-      else right = s1;
-      s1 = s0;
+      const u = left + (right - left) * rng.uniform();
+      if (g(u) >= y) {
+        u1 = u;
+        break;
+      }
+      if (u < u0) left = u;
+      else right = u;
     }
     v[slot] = s0;
     if (this.adapting) {
-      this.sumMove += Math.abs(s1 - s0) / s0;
+      this.sumMove += Math.abs(u1 - u0);
       if (++this.nMove === 50) {
         const m = this.sumMove / this.nMove;
         if (m > 0) this.width = 2 * m;
@@ -161,7 +187,7 @@ export class InterweaveSampler implements Sampler {
         this.nMove = 0;
       }
     }
-    return s1;
+    return Math.exp(u1);
   }
 }
 

@@ -18,7 +18,7 @@ import type { CompiledModel, StochasticNode } from '../compile.js';
 import { type Evaluator, type IR, bin, call, constIR, evaluator, neg } from '../ir.js';
 import { truncatedGamma } from '../math.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 export interface Monomial {
   readonly coef: IR;
@@ -155,57 +155,59 @@ export function precisionChildren(model: CompiledModel, node: StochasticNode): {
 
 /** Sum of c·e² over precision children, with e = value − mean (log value for dlnorm). */
 export class ResidualSum {
-  private readonly valueSlot: Int32Array;
-  private readonly valueConst: Float64Array;
-  private readonly meanSlot: Int32Array;
-  private readonly meanEv: readonly (Evaluator | null)[];
-  private readonly coefConst: Float64Array;
-  private readonly coefEv: readonly (Evaluator | null)[];
+  private readonly valueProgram: ExprProgram;
+  private readonly meanProgram: ExprProgram;
+  private readonly coefProgram: ExprProgram;
+  private readonly value: Float64Array;
+  private readonly mean: Float64Array;
+  private readonly coef: Float64Array;
+  private readonly anyLog: boolean;
   private readonly logValue: Uint8Array;
   readonly n: number;
 
   constructor(model: CompiledModel, children: readonly PrecisionChild[]) {
     const n = children.length;
     this.n = n;
-    this.valueSlot = new Int32Array(n).fill(-1);
-    this.valueConst = new Float64Array(n);
-    this.meanSlot = new Int32Array(n).fill(-1);
-    this.coefConst = new Float64Array(n);
     this.logValue = new Uint8Array(n);
-    const meanEv: (Evaluator | null)[] = [];
-    const coefEv: (Evaluator | null)[] = [];
+    const values: IR[] = [];
+    const means: IR[] = [];
+    const coefs: IR[] = [];
     children.forEach((c, i) => {
       const s = c.node.slots[0];
       const x = model.initial[s];
-      if (Number.isNaN(x)) this.valueSlot[i] = s;
-      else this.valueConst[i] = x;
+      values.push(Number.isNaN(x) ? { t: 'slot', s } : constIR(x));
       this.logValue[i] = c.node.dist.name === 'dlnorm' ? 1 : 0;
-      const mean = (c.node.params[0] as { ir: IR }).ir;
-      if (mean.t === 'slot') {
-        this.meanSlot[i] = mean.s;
-        meanEv.push(null);
-      } else meanEv.push(evaluator(mean));
-      if (c.coef.t === 'const') {
-        this.coefConst[i] = c.coef.v;
-        coefEv.push(null);
-      } else coefEv.push(evaluator(c.coef));
+      means.push((c.node.params[0] as { ir: IR }).ir);
+      coefs.push(c.coef);
     });
-    this.meanEv = meanEv;
-    this.coefEv = coefEv;
+    this.anyLog = this.logValue.some((x) => x === 1);
+    this.valueProgram = new ExprProgram(values);
+    this.meanProgram = new ExprProgram(means);
+    this.coefProgram = new ExprProgram(coefs);
+    this.value = new Float64Array(n);
+    this.mean = new Float64Array(n);
+    this.coef = new Float64Array(n);
+    this.valueProgram.fill(this.value);
+    this.meanProgram.fill(this.mean);
+    this.coefProgram.fill(this.coef);
   }
 
   sum(v: Float64Array): number {
+    const { value, mean, coef, logValue } = this;
+    this.valueProgram.run(v, value);
+    this.meanProgram.run(v, mean);
+    this.coefProgram.run(v, coef);
     let ss = 0;
-    for (let i = 0; i < this.n; i++) {
-      const vs = this.valueSlot[i];
-      let y = vs >= 0 ? v[vs] : this.valueConst[i];
-      if (this.logValue[i]) y = Math.log(y);
-      const ms = this.meanSlot[i];
-      const m = ms >= 0 ? v[ms] : this.meanEv[i]!(v);
-      const ce = this.coefEv[i];
-      const c = ce ? ce(v) : this.coefConst[i];
-      const e = y - m;
-      ss += c * e * e;
+    if (this.anyLog) {
+      for (let i = 0; i < this.n; i++) {
+        const e = (logValue[i] ? Math.log(value[i]) : value[i]) - mean[i];
+        ss += coef[i] * e * e;
+      }
+      return ss;
+    }
+    for (let i = 0, n = this.n; i < n; i++) {
+      const e = value[i] - mean[i];
+      ss += coef[i] * e * e;
     }
     return ss;
   }

@@ -7,7 +7,8 @@
  * children linearly, and the likelihood part of the interweaving step for a scale.
  */
 import type { CompiledModel, StochasticNode } from '../compile.js';
-import { type ArrayEvaluator, type ArrIR, type Evaluator, type IR, arrayEvaluator, evaluator } from '../ir.js';
+import { type ArrayEvaluator, type ArrIR, type Evaluator, type IR, arrayEvaluator, constIR, evaluator } from '../ir.js';
+import { ExprProgram } from '../kernels.js';
 import type { Row } from '../linear.js';
 
 interface VectorPlan {
@@ -23,22 +24,19 @@ interface VectorPlan {
 }
 
 export class RowSystem {
-  // Scalar rows in flat arrays: constants stored, evaluators only where needed.
+  // Scalar rows in flat arrays; what is not constant is evaluated by generated loops into
+  // the buffers below (ExprProgram).
   private readonly nScalar: number;
   private readonly rowEnt: Int32Array;
   private readonly entVar: Int32Array;
-  private readonly entCoef: Float64Array;
-  private readonly entEval: readonly (Evaluator | null)[];
-  /** The row's value: a slot, or (when -1) the constant in valueConst. */
-  private readonly valueSlot: Int32Array;
-  private readonly valueConst: Float64Array;
-  /** The row's mean: a slot, or (when -1) an evaluator. */
-  private readonly meanSlot: Int32Array;
-  private readonly meanEval: readonly (Evaluator | null)[];
-  /** ≥0: slot; -1: constant; -2: evaluator */
-  private readonly precSlot: Int32Array;
-  private readonly precConst: Float64Array;
-  private readonly precEval: readonly (Evaluator | null)[];
+  private readonly coefProgram: ExprProgram;
+  private readonly valueProgram: ExprProgram;
+  private readonly meanProgram: ExprProgram;
+  private readonly precProgram: ExprProgram;
+  private readonly coef: Float64Array;
+  private readonly value: Float64Array;
+  private readonly mean: Float64Array;
+  private readonly prec: Float64Array;
   private readonly vector: VectorPlan[] = [];
   /** Results of the last `quadratic` call. */
   precision = 0;
@@ -49,46 +47,35 @@ export class RowSystem {
     this.nScalar = scalar.length;
     const rowEnt = [0];
     const entVar: number[] = [];
-    const entCoef: number[] = [];
-    const entEval: (Evaluator | null)[] = [];
-    this.valueSlot = new Int32Array(scalar.length);
-    this.valueConst = new Float64Array(scalar.length);
-    this.meanSlot = new Int32Array(scalar.length);
-    const meanEval: (Evaluator | null)[] = [];
-    this.precSlot = new Int32Array(scalar.length);
-    this.precConst = new Float64Array(scalar.length);
-    const precEval: (Evaluator | null)[] = [];
-    scalar.forEach((r, i) => {
+    const coefs: IR[] = [];
+    const values: IR[] = [];
+    const means: IR[] = [];
+    for (const r of scalar) {
       for (const t of r.g) {
         entVar.push(t.k);
-        entCoef.push(t.coef.t === 'const' ? t.coef.v : 0);
-        entEval.push(t.coef.t === 'const' ? null : evaluator(t.coef));
+        coefs.push(t.coef);
       }
       rowEnt.push(entVar.length);
       const node = model.nodes[r.node] as StochasticNode;
       const vs = node.slots[0];
       const x = model.initial[vs];
-      if (Number.isNaN(x)) this.valueSlot[i] = vs;
-      else {
-        this.valueSlot[i] = -1;
-        this.valueConst[i] = x;
-      }
-      const mean = (node.params[0] as { ir: IR }).ir;
-      this.meanSlot[i] = mean.t === 'slot' ? mean.s : -1;
-      meanEval.push(mean.t === 'slot' ? null : evaluator(mean));
-      if (r.prec.t === 'slot') this.precSlot[i] = r.prec.s;
-      else if (r.prec.t === 'const') {
-        this.precSlot[i] = -1;
-        this.precConst[i] = r.prec.v;
-      } else this.precSlot[i] = -2;
-      precEval.push(r.prec.t === 'slot' || r.prec.t === 'const' ? null : evaluator(r.prec));
-    });
+      values.push(Number.isNaN(x) ? { t: 'slot', s: vs } : constIR(x));
+      means.push((node.params[0] as { ir: IR }).ir);
+    }
     this.rowEnt = Int32Array.from(rowEnt);
     this.entVar = Int32Array.from(entVar);
-    this.entCoef = Float64Array.from(entCoef);
-    this.entEval = entEval;
-    this.meanEval = meanEval;
-    this.precEval = precEval;
+    this.coefProgram = new ExprProgram(coefs);
+    this.valueProgram = new ExprProgram(values);
+    this.meanProgram = new ExprProgram(means);
+    this.precProgram = new ExprProgram(scalar.map((r) => r.prec));
+    this.coef = new Float64Array(coefs.length);
+    this.value = new Float64Array(scalar.length);
+    this.mean = new Float64Array(scalar.length);
+    this.prec = new Float64Array(scalar.length);
+    this.coefProgram.fill(this.coef);
+    this.valueProgram.fill(this.value);
+    this.meanProgram.fill(this.mean);
+    this.precProgram.fill(this.prec);
     for (const r of rows) {
       if (r.kind === 'vector') {
         const node = model.nodes[r.node] as StochasticNode;
@@ -115,22 +102,18 @@ export class RowSystem {
   quadratic(v: Float64Array, dir: Float64Array): void {
     let P = 0;
     let b = 0;
-    const { rowEnt, entVar, entCoef, entEval, valueSlot, valueConst, meanSlot, meanEval, precSlot, precConst, precEval } = this;
-    for (let r = 0; r < this.nScalar; r++) {
+    const { rowEnt, entVar, coef, value, mean, prec } = this;
+    this.coefProgram.run(v, coef);
+    this.valueProgram.run(v, value);
+    this.meanProgram.run(v, mean);
+    this.precProgram.run(v, prec);
+    for (let r = 0, nr = this.nScalar; r < nr; r++) {
       let u = 0;
-      for (let i = rowEnt[r]; i < rowEnt[r + 1]; i++) {
-        const ce = entEval[i];
-        const g = ce === null ? entCoef[i] : ce(v);
-        u += g * dir[entVar[i]];
-      }
+      for (let i = rowEnt[r], end = rowEnt[r + 1]; i < end; i++) u += coef[i] * dir[entVar[i]];
       if (u === 0) continue;
-      const vs = valueSlot[r];
-      const ms = meanSlot[r];
-      const e = (vs >= 0 ? v[vs] : valueConst[r]) - (ms >= 0 ? v[ms] : meanEval[r]!(v));
-      const ps = precSlot[r];
-      const w = ps >= 0 ? v[ps] : ps === -1 ? precConst[r] : precEval[r]!(v);
+      const w = prec[r];
       P += w * u * u;
-      b += w * u * e;
+      b += w * u * (value[r] - mean[r]);
     }
     for (const r of this.vector) {
       const q = r.q;

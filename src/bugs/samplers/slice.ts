@@ -19,11 +19,57 @@ const ADAPT_BATCH = 50;
 /** Nodes with at most this many possible values are enumerated. */
 export const MAX_FINITE = 40;
 
+/**
+ * A child's log density up to terms that do not change while one of its parents moves: for
+ * an observed (or, during the parent's update, fixed) value x and constant parameters, the
+ * binomial coefficient of dbin, log x! of dpois and the 2π of dnorm are left out. Children of
+ * other kinds use their own logp.
+ */
+export function childKernel(child: StochasticNode): (v: Float64Array) => number {
+  if (child.bounds !== null || child.dist.kind !== 'scalar') return child.logp;
+  const s = child.slots[0];
+  const param = (k: number) => (child.params[k] as { ir: IR }).ir;
+  const name = child.dist.name;
+  if (name === 'dbin' && param(1).t === 'const') {
+    const n = (param(1) as { v: number }).v;
+    const p = evaluator(param(0));
+    const full = child.logp;
+    return (v) => {
+      const x = v[s];
+      const q = p(v);
+      // Edges (p at 0 or 1, x out of range) go through the full density.
+      if (!(q > 0 && q < 1) || !(x >= 0 && x <= n) || !Number.isInteger(x)) return full(v);
+      return x * Math.log(q) + (n - x) * Math.log1p(-q);
+    };
+  }
+  if (name === 'dpois') {
+    const lambda = evaluator(param(0));
+    const full = child.logp;
+    return (v) => {
+      const x = v[s];
+      const l = lambda(v);
+      if (!(l > 0) || !(x >= 0) || !Number.isInteger(x)) return full(v);
+      return x * Math.log(l) - l;
+    };
+  }
+  if (name === 'dnorm') {
+    const mu = evaluator(param(0));
+    const tau = evaluator(param(1));
+    return (v) => {
+      const t = tau(v);
+      if (!(t > 0)) return -Infinity;
+      const d = v[s] - mu(v);
+      return 0.5 * Math.log(t) - 0.5 * t * d * d;
+    };
+  }
+  return child.logp;
+}
+
 /** The log full conditional of a scalar node: its own density plus its children's. */
 export class FullConditional {
   readonly slot: number;
   private readonly dets: RefreshProgram;
-  private readonly children: readonly StochasticNode[];
+  private readonly children: readonly ((v: Float64Array) => number)[];
   readonly lower: (v: Float64Array) => number;
   readonly upper: (v: Float64Array) => number;
 
@@ -33,7 +79,7 @@ export class FullConditional {
   ) {
     this.slot = node.slots[0];
     this.dets = refreshProgram(model, [node.id]);
-    this.children = Array.from(childrenOf(model, [node.id]), (id) => model.nodes[id] as StochasticNode);
+    this.children = Array.from(childrenOf(model, [node.id]), (id) => childKernel(model.nodes[id] as StochasticNode));
     const dist = node.dist;
     if (dist.kind === 'scalar') {
       const evs = node.params.map((p) => evaluator((p as { ir: IR }).ir));
@@ -56,7 +102,10 @@ export class FullConditional {
     }
   }
 
-  /** log density with the node at x (sets the slot and recomputes what depends on it). */
+  /**
+   * log density with the node at x (sets the slot and recomputes what depends on it), up to
+   * a constant: the children's terms that do not depend on the node are left out.
+   */
   at(v: Float64Array, x: number): number {
     v[this.slot] = x;
     this.dets.run(v);
@@ -64,7 +113,7 @@ export class FullConditional {
     if (!(f > -Infinity)) return -Infinity;
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) {
-      f += ch[i].logp(v);
+      f += ch[i](v);
       if (!(f > -Infinity)) return -Infinity;
     }
     return f === f ? f : -Infinity;

@@ -11,22 +11,20 @@ import { cholesky, inverseFromCholesky } from '../distributions.js';
 import { type ArrayEvaluator, type ArrIR, type Evaluator, type IR, arrayEvaluator, evaluator } from '../ir.js';
 import { dependentOn, readsNode } from './precision.js';
 import { type Sampler, refreshProgram } from './sampler.js';
-import type { RefreshProgram } from '../kernels.js';
+import { ExprProgram, type RefreshProgram } from '../kernels.js';
 
 /** Draws Ω ~ Wishart with E[Ω] = k R⁻¹ (p×p, column-major) into out. */
-export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array): boolean {
-  const l = Float64Array.from(r);
+export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out: Float64Array, scratch: WishartScratch = new WishartScratch(p)): boolean {
+  const { l, s, a, b } = scratch;
+  l.set(r);
   if (!cholesky(l, p)) return false;
-  const s = new Float64Array(p * p);
   inverseFromCholesky(l, p, s);
   if (!cholesky(s, p)) return false;
-  const a = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     a[i + i * p] = Math.sqrt(rng.chisq(k - i));
     for (let j = 0; j < i; j++) a[i + j * p] = rng.normal();
   }
   // B = L A (lower triangular), Ω = B B'.
-  const b = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
       let t = 0;
@@ -45,6 +43,20 @@ export function drawWishart(rng: Rng, r: Float64Array, k: number, p: number, out
   return true;
 }
 
+/** Work arrays of drawWishart for p×p matrices (A's upper triangle stays zero). */
+export class WishartScratch {
+  readonly l: Float64Array;
+  readonly s: Float64Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  constructor(p: number) {
+    this.l = new Float64Array(p * p);
+    this.s = new Float64Array(p * p);
+    this.a = new Float64Array(p * p);
+    this.b = new Float64Array(p * p);
+  }
+}
+
 export class WishartSampler implements Sampler {
   readonly kind = 'ConjugateWishart';
   readonly nodes: readonly number[];
@@ -52,11 +64,16 @@ export class WishartSampler implements Sampler {
   private readonly slots: Int32Array;
   private readonly r: ArrayEvaluator;
   private readonly k: Evaluator;
-  private readonly children: { x: Int32Array; mu: ArrayEvaluator }[];
+  /** The children's value slots, p per child, and their means (evaluated into `mu`). */
+  private readonly x: Int32Array;
+  private readonly muProgram: ExprProgram;
+  private readonly mu: Float64Array;
+  private readonly nChildren: number;
   private readonly dets: RefreshProgram;
   private readonly rb: Float64Array;
   private readonly mb: Float64Array;
   private readonly out: Float64Array;
+  private readonly scratch: WishartScratch;
 
   private constructor(
     model: CompiledModel,
@@ -68,11 +85,16 @@ export class WishartSampler implements Sampler {
     this.slots = node.slots;
     this.r = arrayEvaluator((node.params[0] as { arr: ArrIR }).arr);
     this.k = evaluator((node.params[1] as { ir: IR }).ir);
-    this.children = children.map((c) => ({ x: c.slots, mu: arrayEvaluator((c.params[0] as { arr: ArrIR }).arr) }));
+    this.nChildren = children.length;
+    this.x = Int32Array.from(children.flatMap((c) => Array.from(c.slots)));
+    this.muProgram = new ExprProgram(children.flatMap((c) => (c.params[0] as { arr: ArrIR }).arr.elems));
+    this.mu = new Float64Array(this.x.length);
+    this.muProgram.fill(this.mu);
     this.dets = refreshProgram(model, [node.id]);
     this.rb = new Float64Array(this.p * this.p);
     this.mb = new Float64Array(this.p);
     this.out = new Float64Array(this.p * this.p);
+    this.scratch = new WishartScratch(this.p);
   }
 
   static create(model: CompiledModel, node: StochasticNode): WishartSampler | null {
@@ -102,13 +124,15 @@ export class WishartSampler implements Sampler {
     const r = this.rb;
     this.r(v, r);
     const m = this.mb;
-    for (const c of this.children) {
-      c.mu(v, m);
-      for (let i = 0; i < p; i++) m[i] = v[c.x[i]] - m[i];
+    const mu = this.mu;
+    const x = this.x;
+    this.muProgram.run(v, mu);
+    for (let c = 0, off = 0; c < this.nChildren; c++, off += p) {
+      for (let i = 0; i < p; i++) m[i] = v[x[off + i]] - mu[off + i];
       for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r[i + j * p] += m[i] * m[j];
     }
-    const k = this.k(v) + this.children.length;
-    if (!drawWishart(rng, r, k, p, this.out)) return;
+    const k = this.k(v) + this.nChildren;
+    if (!drawWishart(rng, r, k, p, this.out, this.scratch)) return;
     for (let i = 0; i < p * p; i++) v[this.slots[i]] = this.out[i];
     this.dets.run(v);
   }
