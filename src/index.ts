@@ -39,6 +39,10 @@ export {
   runJags, readSamples, summarizeSamples, JAGS_MISSING,
   type RunJagsOptions, type JagsRunResult, type JagsStage, type SampleSummary, type NodeRow,
 } from './jags/jags-cli.js';
+export { readCoda, writeCoda, type CodaOutput, type CodaChain, type CodaNodeDraws } from './jags/coda.js';
+
+// The bundled engine: runs DIR/run.cmd as JAGS would (same files in, same CODA files out)
+export { runBundledEngine, type BundledEngineOptions } from './bugs/run.js';
 
 // Verify: lmer and its Bayesian twin side by side; explain: the model in Bayesian terms
 export { verifyModel, ENGINES, type Engine, type VerifyOptions, type VerifyProgress, type VerifyResult } from './verify/verify.js';

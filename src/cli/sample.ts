@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { codaStem } from '../bugs/cmd.js';
 import { progressReporter as bundledProgress } from '../bugs/progress.js';
-import { Lmer2JagsError } from '../errors.js';
 import type { CodaOutput } from '../jags/coda.js';
 import { checkRunFolder, readSamples, runJags, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
 import { summarizeSamplesInThreads } from '../jags/summary-threads.js';
@@ -31,30 +30,6 @@ export function sampleOptions<T>(y: Argv<T>) {
     .option('engine', { choices: ENGINES, default: 'bundled' as Engine, describe: 'bundled: our own sampler; jags: the real JAGS (jags run.cmd)' })
     .option('seed', { type: 'number', describe: 'bundled engine: seed (JAGS takes its seeds from the inits files)' })
     .option('threads', { type: 'number', describe: 'bundled engine: worker threads' });
-}
-
-type BundledEngine = (
-  dir: string,
-  options: {
-    seed?: number;
-    quiet?: boolean;
-    threads?: number;
-    onProgress?: (done: number, total: number) => void;
-    onWarning?: (message: string) => void;
-    signal?: AbortSignal;
-  },
-) => Promise<{ readonly stem: string; readonly coda: CodaOutput } | null>;
-
-/** The bundled engine (src/bugs/run.ts), or null while it is not part of this build. */
-export async function loadBundledEngine(): Promise<BundledEngine | null> {
-  const path = '../bugs/run.js';
-  try {
-    const mod = (await import(path)) as { runBundledEngine?: BundledEngine };
-    return typeof mod.runBundledEngine === 'function' ? mod.runBundledEngine : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
-  }
 }
 
 /** Progress on a terminal: the stage JAGS is in and the seconds spent. */
@@ -138,12 +113,8 @@ export async function runSample(args: SampleArgs): Promise<number> {
         progress.stop();
       }
     } else {
-      const engine = await loadBundledEngine();
-      if (engine === null) {
-        throw new Lmer2JagsError('the bundled engine is not available yet in this build', {
-          hint: 'use --engine jags (install JAGS: apt-get install jags)',
-        });
-      }
+      // Loaded only when used, so that `--engine jags` does not pay for compiling it.
+      const { runBundledEngine: engine } = await import('../bugs/run.js');
       // Ctrl-C (or a SIGTERM) stops the threads; the engine then writes no CODA file.
       const stop = new AbortController();
       const onSignal = () => stop.abort();

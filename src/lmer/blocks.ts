@@ -20,7 +20,7 @@
  * (InstEval's d block: 68 M multiply-adds instead of 239 M dense); results are mapped back to
  * the original level order through `levelPosition`.
  */
-import { Lmer2JagsError, assert } from '../errors.js';
+import { type ErrorLocation, Lmer2JagsError, type Span, assert } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 
 /** Dense storage beyond this many doubles (800 MB) is refused with an explanation. */
@@ -204,6 +204,18 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
   const xyCols: Float64Array[] = [];
   for (let c = 0; c < p; c++) xyCols.push(Xw.subarray(c * n, (c + 1) * n));
   xyCols.push(yTilde);
+  // Values so large that their cross-products overflow cannot be fitted in double precision.
+  const where = (span: Span): ErrorLocation => ({ kind: 'text', label: 'formula', text: spec.formula, span });
+  xyCols.forEach((col, c) => {
+    const column = c < p ? spec.fixed.columns[c] : null;
+    checkSquares(col, column ? `the fixed-effects column '${column.name}'` : `the response '${spec.response.name}'`, where(column ? column.span : spec.response.span));
+  });
+  zTilde.forEach((z, j) => {
+    const t = spec.random[j];
+    for (let c = 0; c < terms[j].q; c++) {
+      checkSquares(z.subarray(c * n, (c + 1) * n), `the column '${t.columns[c].name}' of (… | ${t.group})`, where(t.columns[c].span));
+    }
+  });
 
   // [X y]ᵀ[X y].
   const aXYXY = new Float64Array((p + 1) * (p + 1));
@@ -636,6 +648,19 @@ function checkFinite(v: Float64Array, what: string, n: number): void {
         hint: 'remove or fix missing and infinite values before fitting',
       });
     }
+  }
+}
+
+function checkSquares(col: Float64Array, what: string, location: ErrorLocation): void {
+  let ss = 0;
+  for (let i = 0; i < col.length; i++) ss += col[i] * col[i];
+  if (!Number.isFinite(ss)) {
+    let big = 0;
+    for (let i = 0; i < col.length; i++) big = Math.max(big, Math.abs(col[i]));
+    throw new Lmer2JagsError(`${what} has values too large to fit (up to ${big.toPrecision(3)}): their squares overflow double precision`, {
+      location,
+      hint: 'rescale the variable, e.g. I(x / 1e100) in the formula, or change its units in the data',
+    });
   }
 }
 

@@ -86,10 +86,15 @@ describe('sampler assignment for the seed model y ~ x + (x | grp)', () => {
         } else {
           assert.ok(!list.some(([k]) => k === 'Interweave'));
         }
-        // Every unobserved stochastic node has exactly one sampler besides interweaving.
+        // The scaled inverse-Wishart prior gets the parameter-expansion step after its updates.
+        assert.equal(list.some(([k]) => k === 'ScaleExpansion'), cov === 'scaled-wishart', 'a ScaleExpansion step exactly for --cov scaled-wishart');
+        // Every unobserved stochastic node has exactly one sampler besides the moves that follow
+        // the updates (interweaving, parameter expansion, shifts), which leave its conditional
+        // invariant without replacing its update.
+        const extra = new Set(['Interweave', 'ScaleExpansion', 'Shift']);
         for (const node of m.nodes) {
           if (node.kind !== 'stochastic') continue;
-          const kinds = (byNode.get(node.label) ?? []).filter((k) => k !== 'Interweave');
+          const kinds = (byNode.get(node.label) ?? []).filter((k) => !extra.has(k));
           assert.equal(kinds.length, node.observed ? 0 : 1, `${node.label}: ${kinds.join(', ') || 'no sampler'}`);
         }
       });

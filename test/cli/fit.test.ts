@@ -231,6 +231,12 @@ describe('lmer2jags fit: bad input exits 2 with a clear message', () => {
     const f = dataFile('exact-groups.csv', `y,x,g\n${lines.join('\n')}\n`);
     await expectBadInput(['fit', 'y ~ x + (1 | g)', '--data', f], /the fit degenerates: the residual variance goes to 0 relative to the random effects \(theta reached \d/);
   });
+  it('values whose squares overflow (a slope of 1e200): the column named, with the caret under it', async () => {
+    const lines = Array.from({ length: 24 }, (_, i) => `${(i * 7) % 5},${i % 3},g${i % 4}`);
+    const f = dataFile('overflow.csv', `y,z,g\n${lines.join('\n')}\n`);
+    const stderr = await expectBadInput(['fit', 'y ~ 1 + (I(z * 1e200) | g)', '--data', f], /the column 'I\(z \* 1e\+?200\)' of \(… \| g\) has values too large to fit \(up to 2\.00e\+200\)/, /rescale/);
+    assert.match(stderr, /\^/);
+  });
   it('REML with as many fixed effects as observations', async () => {
     const f = dataFile('tiny.csv', 'y,x1,x2,g\n1,2,5,a\n2,3,1,a\n4,1,2,b\n');
     await expectBadInput(['fit', 'y ~ x1 + x2 + (1 | g)', '--data', f], /REML needs more observations \(3\) than fixed effects \(3\)/, /maximum likelihood/);

@@ -409,7 +409,13 @@ describe('joint Gaussian block: structure', () => {
     assert.ok(part.border.length < 80, `border ${part.border.length}`);
     assert.ok(part.clusters.every((c) => c.length <= 16));
     assert.equal(part.border.length + part.clusters.reduce((s, c) => s + c.length, 0), 600);
-    // A small system is factored densely: everything is border.
-    assert.equal(partitionVariables(10, [[0, 1]])!.border.length, 10);
+    // A tiny system is factored densely: everything is border.
+    assert.equal(partitionVariables(6, [[0, 1]])!.border.length, 6);
+    // Up to 40 variables, densely when that is cheaper than the partition: 30 variables in one
+    // row are one dense block, while 10 barely linked ones are clusters with no border.
+    assert.equal(partitionVariables(30, [Array.from({ length: 30 }, (_, i) => i)])!.border.length, 30);
+    const sparse = partitionVariables(10, [[0, 1]])!;
+    assert.equal(sparse.border.length, 0);
+    assert.equal(sparse.clusters.reduce((n, c) => n + c.length, 0), 10);
   });
 });
