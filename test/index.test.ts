@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  buildModelSpec, CONVERT_DEFAULTS, convertModel, JAGS_MISSING, Lmer2JagsError, readDataFile, readSamples, runJags,
-  summarizeSamples, writeConversion, type JagsStage, type NamesJson,
+  buildModelSpec, CONVERT_DEFAULTS, convertModel, fitLmer, JAGS_MISSING, Lmer2JagsError, readCoda, readDataFile, readSamples,
+  runBundledEngine, runJags, summarizeSamples, writeConversion, type JagsStage, type NamesJson,
 } from 'lmer2jags';
 import { fixturePath } from './helpers/fixtures.js';
 import { needsJags } from './jags/jags-run.js';
@@ -66,6 +66,40 @@ describe('library API: convert -> write -> runJags -> readSamples -> summarizeSa
       await assert.rejects(runJags(dir, { command: join(dir, 'no-such-jags') }), (e: unknown) => e instanceof Lmer2JagsError && e.message === JAGS_MISSING);
       assert.throws(() => readSamples(dir), (e: unknown) => e instanceof Lmer2JagsError && /CODAindex\.txt is missing/.test(e.message));
       assert.throws(() => convertModel(spec, { chains: 0 }), Lmer2JagsError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('library API: convert -> write -> runBundledEngine -> summarizeSamples', () => {
+  it('samples the sleepstudy model with the bundled engine, and hands back exactly what it wrote', async () => {
+    const spec = buildModelSpec('Reaction ~ Days + (Days | Subject)', await readDataFile(fixturePath('data/sleepstudy.csv')));
+    const fit = fitLmer(spec);
+    const conv = convertModel(spec, { chains: 2, burnin: 500, iter: 2000, seed: 5 });
+    const dir = mkdtempSync(join(tmpdir(), 'lmer2jags-api-'));
+    try {
+      await writeConversion(dir, conv.files);
+      const progress: number[] = [];
+      const result = await runBundledEngine(dir, { threads: 2, onProgress: (done, total) => progress.push(done / total) });
+      assert.ok(result);
+      assert.equal(result.stem, 'CODA');
+      assert.equal(progress.at(-1), 1);
+      // The draws it returns are the files' contents, as readCoda reads them back.
+      const back = readCoda(join(dir, 'CODA'));
+      assert.deepEqual(result.coda.names, back.names);
+      for (const name of [conv.names.sigma, ...Object.values(conv.names.fixef)]) {
+        assert.deepEqual(Array.from(result.coda.chains[1].get(name)!.values), Array.from(back.chains[1].get(name)!.values), name);
+      }
+      const summary = summarizeSamples(result.coda);
+      assert.equal(summary.chains, 2);
+      assert.equal(summary.draws, 2000);
+      for (const [col, node] of Object.entries(conv.names.fixef)) {
+        const s = summary.nodes.find((n) => n.name === node)!;
+        assert.ok(Math.abs(s.mean - fit.fixef[fit.fixefNames.indexOf(col)]) <= 4 * s.sd, `${col}: ${s.mean} (sd ${s.sd})`);
+        assert.ok(s.rhat < 1.05 && s.essBulk > 400, `${col}: R-hat ${s.rhat}, ESS ${s.essBulk}`);
+      }
+      await assert.rejects(runBundledEngine(join(dir, 'missing')), (e: unknown) => e instanceof Lmer2JagsError && /does not exist/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
