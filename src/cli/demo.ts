@@ -11,7 +11,6 @@ import { buildModelSpec } from '../model/build.js';
 import { seedDataDump } from '../paths.js';
 import { writeOutputFile } from '../util/atomic-write.js';
 import { formatVerifyResult, num, verifyResultToJson } from '../verify/format.js';
-import { renderReport, reportInputFromResult } from '../verify/report.js';
 import { ENGINES, type Engine, verifyModel, type VerifyResult } from '../verify/verify.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { table } from './output.js';
@@ -80,6 +79,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     }
     for (const w of result.warnings) out.warn(w);
     const started = performance.now();
+    const { renderReport, reportInputFromResult } = await import('../verify/report.js'); // vega: loaded only for a report
     await writeOutputFile(reportPath, await renderReport(reportInputFromResult(result, 'fixtures/seed/datadump.R')), '--report');
     const reportSeconds = (performance.now() - started) / 1000;
     if (args.json) {

@@ -8,15 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import { ExitCode, Lmer2JagsError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { reportError } from './common.js';
-import { convertOptions, runConvert, type ConvertArgs } from './convert.js';
-import { demoOptions, runDemo, type DemoArgs } from './demo.js';
-import { explainOptions, runExplain, type ExplainArgs } from './explain.js';
-import { fitOptions, runFit, type FitArgs } from './fit.js';
 import { exitQuietlyOnClosedStdout, Output } from './output.js';
-import { modelOptions, runParse, type ParseArgs } from './parse.js';
-import { runSample, sampleOptions, type SampleArgs } from './sample.js';
-import { runSimulate, simulateOptions, type SimulateArgs } from './simulate.js';
-import { runVerify, verifyOptions, type VerifyArgs } from './verify.js';
 
 const EXIT_CODES = `Exit codes:
   0  success
@@ -41,98 +33,152 @@ function globalOptions<T>(y: Argv<T>) {
     .option('debug', { type: 'boolean', default: false, describe: 'show a stack trace with an error' });
 }
 
+/** What a command's module gives the shell: its options and its run function. */
+interface CommandModule {
+  readonly options: (y: Argv) => Argv;
+  readonly run: (args: never) => Promise<number>;
+}
+
+interface CommandEntry {
+  readonly usage: string;
+  readonly describe: string;
+  readonly examples: readonly (readonly [string, string])[];
+  /** Loads the command's module (only the one that runs is loaded: start-up stays short). */
+  readonly load: () => Promise<CommandModule>;
+}
+
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  parse: {
+    usage: 'parse <formula>',
+    describe: 'show the model description (IR) for a formula and data: response, fixed-effect columns, random terms',
+    examples: [['$0 parse "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '']],
+    load: async () => {
+      const m = await import('./parse.js');
+      return { options: m.modelOptions, run: m.runParse };
+    },
+  },
+  fit: {
+    usage: 'fit <formula>',
+    describe: "fit the model as lme4's lmer() does and print its summary (REML, or ML with --ml)",
+    examples: [['$0 fit "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '']],
+    load: async () => {
+      const m = await import('./fit.js');
+      return { options: m.fitOptions, run: m.runFit };
+    },
+  },
+  convert: {
+    usage: 'convert <formula>',
+    describe: 'write the JAGS files for an lmer model: model.jags, data.R, inits*.R, run.cmd, names.json',
+    examples: [['$0 convert "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --out sleep', '']],
+    load: async () => {
+      const m = await import('./convert.js');
+      return { options: m.convertOptions, run: m.runConvert };
+    },
+  },
+  sample: {
+    usage: 'sample <dir>',
+    describe: 'run the chains of a converted model and summarize every monitored node (R-hat, ESS, MCSE)',
+    examples: [['$0 sample sleep --engine jags', '']],
+    load: async () => {
+      const m = await import('./sample.js');
+      return { options: m.sampleOptions, run: m.runSample };
+    },
+  },
+  verify: {
+    usage: 'verify <formula>',
+    describe: 'fit lmer, convert, sample, and compare every lme4 quantity with its posterior counterpart (exit 1 on discrepancies)',
+    examples: [['$0 verify "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --report verify.html', '']],
+    load: async () => {
+      const m = await import('./verify.js');
+      return { options: m.verifyOptions, run: m.runVerify };
+    },
+  },
+  explain: {
+    usage: 'explain <formula>',
+    describe: 'what an lmer model means in Bayesian terms: its equations, the hierarchical model, the JAGS code and the name map',
+    examples: [
+      ['$0 explain "y ~ x + (x | grp)"', 'symbolic, without data'],
+      ['$0 explain "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --format md', ''],
+    ],
+    load: async () => {
+      const m = await import('./explain.js');
+      return { options: m.explainOptions, run: m.runExplain };
+    },
+  },
+  simulate: {
+    usage: 'simulate',
+    describe: "simulate grouped data like the seed post's example (y ~ x + (x | grp))",
+    examples: [['$0 simulate --groups 100 --per-group 8 --seed 1 --out data.csv', '']],
+    load: async () => {
+      const m = await import('./simulate.js');
+      return { options: m.simulateOptions, run: m.runSimulate };
+    },
+  },
+  demo: {
+    usage: 'demo',
+    describe: "run the seed post's example end to end on its shipped data: fit, convert, sample, verify, and write demo-report.html",
+    examples: [],
+    load: async () => {
+      const m = await import('./demo.js');
+      return { options: m.demoOptions, run: m.runDemo };
+    },
+  },
+};
+
+/**
+ * The command argv names: the first word that is not an option (the global options are all
+ * flags, so no option value comes before it).
+ */
+function commandName(argv: readonly string[]): string | undefined {
+  for (const a of argv) {
+    if (a === '--') return undefined;
+    if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 /** Run the CLI on argv (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   exitQuietlyOnClosedStdout();
   let code: number = ExitCode.ok;
-  const parser = globalOptions(yargs([...argv]))
-    .scriptName('lmer2jags')
-    .usage('$0 <command> [options]\n\nTurn lme4::lmer formulas into JAGS models, and check the conversion.')
-    .command(
-      'parse <formula>',
-      'show the model description (IR) for a formula and data: response, fixed-effect columns, random terms',
-      (y) => modelOptions(y).example('$0 parse "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '').epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runParse(args as unknown as ParseArgs);
-      },
-    )
-    .command(
-      'fit <formula>',
-      "fit the model as lme4's lmer() does and print its summary (REML, or ML with --ml)",
-      (y) => fitOptions(y).example('$0 fit "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '').epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runFit(args as unknown as FitArgs);
-      },
-    )
-    .command(
-      'convert <formula>',
-      'write the JAGS files for an lmer model: model.jags, data.R, inits*.R, run.cmd, names.json',
-      (y) => convertOptions(y).example('$0 convert "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --out sleep', '').epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runConvert(args as unknown as ConvertArgs);
-      },
-    )
-    .command(
-      'sample <dir>',
-      'run the chains of a converted model and summarize every monitored node (R-hat, ESS, MCSE)',
-      (y) => sampleOptions(y).example('$0 sample sleep --engine jags', '').epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runSample(args as unknown as SampleArgs);
-      },
-    )
-    .command(
-      'verify <formula>',
-      'fit lmer, convert, sample, and compare every lme4 quantity with its posterior counterpart (exit 1 on discrepancies)',
-      (y) =>
-        verifyOptions(y)
-          .example('$0 verify "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --report verify.html', '')
-          .epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runVerify(args as unknown as VerifyArgs);
-      },
-    )
-    .command(
-      'explain <formula>',
-      'what an lmer model means in Bayesian terms: its equations, the hierarchical model, the JAGS code and the name map',
-      (y) =>
-        explainOptions(y)
-          .example('$0 explain "y ~ x + (x | grp)"', 'symbolic, without data')
-          .example('$0 explain "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --format md', '')
-          .epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runExplain(args as unknown as ExplainArgs);
-      },
-    )
-    .command(
-      'simulate',
-      "simulate grouped data like the seed post's example (y ~ x + (x | grp))",
-      (y) => simulateOptions(y).example('$0 simulate --groups 100 --per-group 8 --seed 1 --out data.csv', '').epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runSimulate(args as unknown as SimulateArgs);
-      },
-    )
-    .command(
-      'demo',
-      "run the seed post's example end to end on its shipped data: fit, convert, sample, verify, and write demo-report.html",
-      (y) => demoOptions(y).epilogue(EXIT_CODES),
-      async (args) => {
-        code = await runDemo(args as unknown as DemoArgs);
-      },
-    )
-    .demandCommand(1, 'name a command')
-    .recommendCommands()
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .version(version())
-    .epilogue(EXIT_CODES)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      // Throwing stops yargs here: one message, and the command does not run on bad options.
-      throw new Lmer2JagsError(msg, { hint: 'run "lmer2jags --help" (or "lmer2jags <command> --help") for usage' });
-    });
+  let parser: Argv;
   try {
+    // yargs builds the options of the command that runs only, so only its module is loaded.
+    const name = commandName(argv);
+    const selected = name !== undefined && Object.hasOwn(COMMANDS, name) ? await COMMANDS[name].load() : null;
+    parser = globalOptions(yargs([...argv]))
+      .scriptName('lmer2jags')
+      .usage('$0 <command> [options]\n\nTurn lme4::lmer formulas into JAGS models, and check the conversion.');
+    for (const [cmd, entry] of Object.entries(COMMANDS)) {
+      const mod = cmd === name ? selected : null;
+      parser = parser.command(
+        entry.usage,
+        entry.describe,
+        (y) => {
+          let b = mod ? mod.options(y) : y;
+          for (const [ex, what] of entry.examples) b = b.example(ex, what);
+          return b.epilogue(EXIT_CODES);
+        },
+        async (args) => {
+          const m = mod ?? (await entry.load());
+          code = await m.run(args as never);
+        },
+      );
+    }
+    parser = parser
+      .demandCommand(1, 'name a command')
+      .recommendCommands()
+      .strict()
+      .help()
+      .alias('help', 'h')
+      .version(version())
+      .epilogue(EXIT_CODES)
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        // Throwing stops yargs here: one message, and the command does not run on bad options.
+        throw new Lmer2JagsError(msg, { hint: 'run "lmer2jags --help" (or "lmer2jags <command> --help") for usage' });
+      });
     await parser.parseAsync();
   } catch (e) {
     return reportError(new Output(), e, argv.includes('--debug'));

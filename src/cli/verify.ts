@@ -14,7 +14,6 @@ import type { PriorSet } from '../jags/priors.js';
 import { buildModelSpec } from '../model/build.js';
 import { writeOutputFile } from '../util/atomic-write.js';
 import { formatVerifyResult, verifyResultToJson } from '../verify/format.js';
-import { renderReport, reportInputFromResult } from '../verify/report.js';
 import { ENGINES, type Engine, type VerifyProgress, type VerifyResult, verifyModel } from '../verify/verify.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { conversionOptions } from './convert.js';
@@ -173,6 +172,7 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
     }
     for (const w of result.warnings) out.warn(w);
     if (args.report !== undefined) {
+      const { renderReport, reportInputFromResult } = await import('../verify/report.js'); // vega: loaded only for a report
       await writeOutputFile(args.report, await renderReport(reportInputFromResult(result, args.data)), '--report');
     }
     if (args.json) out.json(verifyResultToJson(result));

@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBundledEngine } from '../bugs/run.js';
 import { Lmer2JagsError } from '../errors.js';
 import type { CodaOutput } from '../jags/coda.js';
 import { readSamples, runJags, summarizeSamples, type JagsStage, type NodeRow } from '../jags/jags-cli.js';
@@ -152,6 +151,7 @@ export async function verifyModel(spec: ModelSpec, options: VerifyOptions = {}):
       const r = await runJags(dir, { onStage, ...(options.jagsCommand !== undefined ? { command: options.jagsCommand } : {}) });
       for (const w of r.warnings) warn(`JAGS: ${w}`);
     } else {
+      const { runBundledEngine } = await import('../bugs/run.js'); // loaded only when it runs
       const result = await runBundledEngine(dir, {
         quiet: true,
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
