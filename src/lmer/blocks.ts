@@ -206,10 +206,6 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
   xyCols.push(yTilde);
   // Values so large that their cross-products overflow cannot be fitted in double precision.
   const where = (span: Span): ErrorLocation => ({ kind: 'text', label: 'formula', text: spec.formula, span });
-  xyCols.forEach((col, c) => {
-    const column = c < p ? spec.fixed.columns[c] : null;
-    checkSquares(col, column ? `the fixed-effects column '${column.name}'` : `the response '${spec.response.name}'`, where(column ? column.span : spec.response.span));
-  });
   zTilde.forEach((z, j) => {
     const t = spec.random[j];
     for (let c = 0; c < terms[j].q; c++) {
@@ -224,6 +220,10 @@ export function buildPlsBlocks(spec: ModelSpec): PlsBlocks {
       const s = dot(xyCols[a], xyCols[b], n);
       aXYXY[a * (p + 1) + b] = s;
       aXYXY[b * (p + 1) + a] = s;
+    }
+    if (!Number.isFinite(aXYXY[a * (p + 1) + a])) {
+      const column = a < p ? spec.fixed.columns[a] : null;
+      checkSquares(xyCols[a], column ? `the fixed-effects column '${column.name}'` : `the response '${spec.response.name}'`, where(column ? column.span : spec.response.span));
     }
   }
 
