@@ -52,46 +52,31 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     usage: 'parse <formula>',
     describe: 'show the model description (IR) for a formula and data: response, fixed-effect columns, random terms',
     examples: [['$0 parse "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '']],
-    load: async () => {
-      const m = await import('./parse.js');
-      return { options: m.modelOptions, run: m.runParse };
-    },
+    load: () => import('./parse.js').then((m) => ({ options: m.modelOptions, run: m.runParse })),
   },
   fit: {
     usage: 'fit <formula>',
     describe: "fit the model as lme4's lmer() does and print its summary (REML, or ML with --ml)",
     examples: [['$0 fit "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv', '']],
-    load: async () => {
-      const m = await import('./fit.js');
-      return { options: m.fitOptions, run: m.runFit };
-    },
+    load: () => import('./fit.js').then((m) => ({ options: m.fitOptions, run: m.runFit })),
   },
   convert: {
     usage: 'convert <formula>',
     describe: 'write the JAGS files for an lmer model: model.jags, data.R, inits*.R, run.cmd, names.json',
     examples: [['$0 convert "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --out sleep', '']],
-    load: async () => {
-      const m = await import('./convert.js');
-      return { options: m.convertOptions, run: m.runConvert };
-    },
+    load: () => import('./convert.js').then((m) => ({ options: m.convertOptions, run: m.runConvert })),
   },
   sample: {
     usage: 'sample <dir>',
     describe: 'run the chains of a converted model and summarize every monitored node (R-hat, ESS, MCSE)',
     examples: [['$0 sample sleep --engine jags', '']],
-    load: async () => {
-      const m = await import('./sample.js');
-      return { options: m.sampleOptions, run: m.runSample };
-    },
+    load: () => import('./sample.js').then((m) => ({ options: m.sampleOptions, run: m.runSample })),
   },
   verify: {
     usage: 'verify <formula>',
     describe: 'fit lmer, convert, sample, and compare every lme4 quantity with its posterior counterpart (exit 1 on discrepancies)',
     examples: [['$0 verify "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --report verify.html', '']],
-    load: async () => {
-      const m = await import('./verify.js');
-      return { options: m.verifyOptions, run: m.runVerify };
-    },
+    load: () => import('./verify.js').then((m) => ({ options: m.verifyOptions, run: m.runVerify })),
   },
   explain: {
     usage: 'explain <formula>',
@@ -100,28 +85,19 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       ['$0 explain "y ~ x + (x | grp)"', 'symbolic, without data'],
       ['$0 explain "Reaction ~ Days + (Days | Subject)" --data sleepstudy.csv --format md', ''],
     ],
-    load: async () => {
-      const m = await import('./explain.js');
-      return { options: m.explainOptions, run: m.runExplain };
-    },
+    load: () => import('./explain.js').then((m) => ({ options: m.explainOptions, run: m.runExplain })),
   },
   simulate: {
     usage: 'simulate',
     describe: "simulate grouped data like the seed post's example (y ~ x + (x | grp))",
     examples: [['$0 simulate --groups 100 --per-group 8 --seed 1 --out data.csv', '']],
-    load: async () => {
-      const m = await import('./simulate.js');
-      return { options: m.simulateOptions, run: m.runSimulate };
-    },
+    load: () => import('./simulate.js').then((m) => ({ options: m.simulateOptions, run: m.runSimulate })),
   },
   demo: {
     usage: 'demo',
     describe: "run the seed post's example end to end on its shipped data: fit, convert, sample, verify, and write demo-report.html",
     examples: [],
-    load: async () => {
-      const m = await import('./demo.js');
-      return { options: m.demoOptions, run: m.runDemo };
-    },
+    load: () => import('./demo.js').then((m) => ({ options: m.demoOptions, run: m.runDemo })),
   },
 };
 

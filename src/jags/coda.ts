@@ -339,12 +339,8 @@ export function encodeCodaChain(names: readonly string[], chain: CodaChain): { b
   return { bytes: buf.subarray(0, pos), rounded };
 }
 
-/**
- * Writes `<stem>index.txt` and `<stem>chain<k>.txt` (as writeCoda) and returns the output as
- * a reader of those files would get it back: the same names and iterations, the values
- * rounded to the 6 significant digits written.
- */
-export function writeCodaFiles(stem: string, coda: CodaOutput): { paths: string[]; written: CodaOutput } {
+/** Each node's number of draws, after checking every chain holds every node at that length. */
+function checkedLengths(coda: CodaOutput): number[] {
   assert(coda.chains.length > 0, 'CODA: no chains to write');
   const lengths = coda.names.map((name) => {
     const n = coda.chains[0].get(name)?.values.length;
@@ -358,6 +354,16 @@ export function writeCodaFiles(stem: string, coda: CodaOutput): { paths: string[
       assert(node !== undefined && node.values.length === lengths[i], `CODA: node ${name} differs in length in chain ${k + 1}`);
     });
   });
+  return lengths;
+}
+
+/**
+ * Writes `<stem>index.txt` and `<stem>chain<k>.txt` (as writeCoda) and returns the output as
+ * a reader of those files would get it back: the same names and iterations, the values
+ * rounded to the 6 significant digits written.
+ */
+export function writeCodaFiles(stem: string, coda: CodaOutput): { paths: string[]; written: CodaOutput } {
+  const lengths = checkedLengths(coda);
   const paths = [`${stem}index.txt`, ...coda.chains.map((_, k) => `${stem}chain${k + 1}.txt`)];
   writeFileSync(paths[0], formatCodaIndex(coda.names, lengths));
   const chains: CodaChain[] = [];
@@ -402,19 +408,7 @@ export function formatCodaChain(names: readonly string[], chain: CodaChain): str
 
 /** The index and chain texts for a CODA output (chain k of the result is `chain<k+1>.txt`). */
 export function formatCoda(coda: CodaOutput): { index: string; chains: string[] } {
-  assert(coda.chains.length > 0, 'CODA: no chains to write');
-  const lengths = coda.names.map((name) => {
-    const n = coda.chains[0].get(name)?.values.length;
-    assert(n !== undefined, `CODA: node ${name} is missing from chain 1`);
-    return n;
-  });
-  coda.chains.forEach((chain, k) => {
-    assert(chain.size === coda.names.length, `CODA: chain ${k + 1} has ${chain.size} nodes, expected ${coda.names.length}`);
-    coda.names.forEach((name, i) => {
-      const node = chain.get(name);
-      assert(node !== undefined && node.values.length === lengths[i], `CODA: node ${name} differs in length in chain ${k + 1}`);
-    });
-  });
+  const lengths = checkedLengths(coda);
   return { index: formatCodaIndex(coda.names, lengths), chains: coda.chains.map((c) => formatCodaChain(coda.names, c)) };
 }
 
