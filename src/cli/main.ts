@@ -149,7 +149,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .alias('help', 'h')
       .version(version())
       .epilogue(EXIT_CODES)
-      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      // The help text is laid out only when asked for (yargs renders it on every run otherwise).
+      .wrap(argv.some((a) => a === '--help' || a === '-h') ? Math.min(100, process.stdout.columns ?? 100) : null)
       .fail((msg, err) => {
         if (err) throw err;
         // Throwing stops yargs here: one message, and the command does not run on bad options.
