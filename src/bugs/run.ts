@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
 import { CodaPrefixes, type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
@@ -150,7 +150,8 @@ function encodeChain(m: MonitorSnapshot, c: MonitorChain): MonitorChain {
 export interface MergedCoda {
   readonly stem: string;
   readonly index: string;
-  readonly chainFiles: readonly Uint8Array[];
+  /** Each chain file's bytes, in pieces (written one after the other, never joined in memory). */
+  readonly chainFiles: readonly (readonly Uint8Array[])[];
   /** The draws as the files hold them (6 significant digits). */
   readonly draws: CodaOutput;
 }
@@ -188,9 +189,21 @@ export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: numb
   return {
     stem: first.stem,
     index: formatCodaIndex(names, lengths),
-    chainFiles: blocks.map((bs) => Buffer.concat(bs)),
+    chainFiles: blocks,
     draws: { names, chains },
   };
+}
+
+/** Writes the pieces to PATH one after the other. */
+function writePieces(path: string, pieces: readonly Uint8Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) {
+      for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done, piece.length - done);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -201,11 +214,11 @@ export function mergeCodaSnapshots(snaps: readonly CodaSnapshot[], nchains: numb
  * match the index. Returns the paths written.
  */
 export function writeCodaFiles(dir: string, outputs: readonly MergedCoda[]): string[] {
-  const planned: { path: string; text: string | Uint8Array }[] = [];
+  const planned: { path: string; text: string | readonly Uint8Array[] }[] = [];
   for (const { stem, index, chainFiles } of outputs) {
     if (chainFiles.length === 0) continue;
     const base = join(dir, stem);
-    const add = (path: string, text: string | Uint8Array) => {
+    const add = (path: string, text: string | readonly Uint8Array[]) => {
       const at = planned.findIndex((p) => p.path === path);
       if (at >= 0) planned.splice(at, 1);
       planned.push({ path, text });
@@ -224,7 +237,8 @@ export function writeCodaFiles(dir: string, outputs: readonly MergedCoda[]): str
     for (const p of planned) {
       const tmp = tempNameFor(p.path);
       temps.push(tmp);
-      writeFileSync(tmp, p.text);
+      if (typeof p.text === 'string') writeFileSync(tmp, p.text);
+      else writePieces(tmp, p.text);
     }
   } catch (e) {
     for (const t of temps) rmSync(t, { force: true });
