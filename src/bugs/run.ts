@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Lmer2JagsError } from '../errors.js';
-import { CodaPrefixes, type CodaOutput, type CodaNodeDraws, encodeCodaBlock, formatCodaIndex, iterationRange } from '../jags/coda.js';
+import { CODA_MAX_LINE, CodaPrefixes, type CodaOutput, type CodaNodeDraws, encodeCodaBlockInto, formatCodaIndex, iterationRange } from '../jags/coda.js';
 import { fileErrorHint, tempNameFor } from '../util/atomic-write.js';
 import type { PlanOptions } from './assign.js';
 import { type Command, parseCommands } from './cmd.js';
@@ -130,20 +130,26 @@ function encodeChain(m: MonitorSnapshot, c: MonitorChain): MonitorChain {
   if (c.encoded) return c;
   const iterations = new CodaPrefixes(iterationRange(m.first, c.count, m.thin));
   const n = m.elementNames.length;
-  const blocks: Buffer[] = [];
+  const count = c.count;
   const offsets = new Float64Array(n + 1);
   const values = new Float64Array(c.values.length);
+  // All blocks go into one buffer of the chain's own (never Node's shared pool: it is
+  // transferred to another thread), sized after the first block for the rest at that rate.
+  const room = count * CODA_MAX_LINE;
+  let out = new Uint8Array(room);
+  let pos = 0;
   for (let e = 0; e < n; e++) {
-    const { bytes, rounded } = encodeCodaBlock(iterations, c.values.subarray(e * c.count, (e + 1) * c.count));
-    blocks.push(bytes);
-    values.set(rounded, e * c.count);
-    offsets[e + 1] = offsets[e] + bytes.length;
+    if (out.length - pos < room) {
+      const size = Math.max(pos + room, e > 0 ? Math.ceil((pos / e) * n * 1.02) + room : 0, Math.ceil(out.length * 1.25));
+      const grown = new Uint8Array(size);
+      grown.set(out.subarray(0, pos));
+      out = grown;
+    }
+    const range = [e * count, (e + 1) * count] as const;
+    pos = encodeCodaBlockInto(iterations, c.values.subarray(...range), out, pos, values.subarray(...range));
+    offsets[e + 1] = pos;
   }
-  // A buffer of its own (Buffer.concat may hand out a slice of Node's shared pool, which must
-  // not be transferred to another thread).
-  const bytes = new Uint8Array(offsets[n]);
-  blocks.forEach((b, e) => bytes.set(b, offsets[e]));
-  return { count: c.count, values, encoded: { bytes, offsets } };
+  return { count, values, encoded: { bytes: out.subarray(0, pos), offsets } };
 }
 
 /** The files of one `coda` command: the index text, each chain file's bytes, and the draws. */

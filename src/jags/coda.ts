@@ -265,29 +265,36 @@ export function encodeCodaNumber(x: number, buf: Uint8Array, pos: number, rounde
 }
 
 /** The longest line encodeCodaChain writes: a 10-digit iteration, two spaces, a number, \n. */
-const MAX_LINE = 40;
+/** Room a block needs per line: the longest iteration number and value, two spaces and a newline. */
+export const CODA_MAX_LINE = 40;
+const MAX_LINE = CODA_MAX_LINE;
 
-/**
- * One chain file's bytes (the same as formatCodaChain's text), and each node's values as the
- * file holds them (rounded to 6 significant digits, as a reader gets them back).
- */
 /**
  * One node's block of a chain file (its lines `iteration  value`), and its values as the block
  * holds them.
  */
 export function encodeCodaBlock(iterations: Uint32Array | CodaPrefixes, values: Float64Array): { bytes: Buffer; rounded: Float64Array } {
   const prefixes = iterations instanceof CodaPrefixes ? iterations : new CodaPrefixes(iterations);
-  assert(prefixes.count === values.length, 'CODA block: unequal iterations and values');
   const buf = Buffer.allocUnsafe(Math.max(1, values.length * MAX_LINE));
   const rounded = new Float64Array(values.length);
+  const end = encodeCodaBlockInto(prefixes, values, buf, 0, rounded);
+  return { bytes: buf.subarray(0, end), rounded };
+}
+
+/**
+ * encodeCodaBlock into OUT from position POS (which must leave values.length × CODA_MAX_LINE
+ * bytes of room), the rounded values into ROUNDED; returns the position after the block.
+ */
+export function encodeCodaBlockInto(prefixes: CodaPrefixes, values: Float64Array, out: Uint8Array, pos: number, rounded: Float64Array): number {
+  assert(prefixes.count === values.length && rounded.length === values.length, 'CODA block: unequal iterations and values');
+  assert(out.length - pos >= values.length * MAX_LINE, 'CODA block: too little room');
   const { bytes: pb, offsets } = prefixes;
-  let pos = 0;
   for (let t = 0; t < values.length; t++) {
-    for (let i = offsets[t], end = offsets[t + 1]; i < end; i++) buf[pos++] = pb[i];
-    pos = encodeCodaNumber(values[t], buf, pos, rounded, t);
-    buf[pos++] = 10;
+    for (let i = offsets[t], end = offsets[t + 1]; i < end; i++) out[pos++] = pb[i];
+    pos = encodeCodaNumber(values[t], out, pos, rounded, t);
+    out[pos++] = 10;
   }
-  return { bytes: buf.subarray(0, pos), rounded };
+  return pos;
 }
 
 /**
@@ -312,6 +319,10 @@ export class CodaPrefixes {
   }
 }
 
+/**
+ * One chain file's bytes (the same as formatCodaChain's text), and each node's values as the
+ * file holds them (rounded to 6 significant digits, as a reader gets them back).
+ */
 export function encodeCodaChain(names: readonly string[], chain: CodaChain): { bytes: Buffer; rounded: Map<string, CodaNodeDraws> } {
   let lines = 0;
   for (const name of names) {
