@@ -45,21 +45,19 @@
  * engines, two models at a time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runBundledEngine } from '../../src/bugs/run.js';
 import { readDataFile } from '../../src/data/read.js';
 import type { DataTable } from '../../src/data/table.js';
-import { readSamples, runJags } from '../../src/jags/jags-cli.js';
 import { convertModel } from '../../src/jags/render.js';
 import { writeConversion } from '../../src/jags/write.js';
 import type { ModelSpec } from '../../src/model/spec.js';
 import { buildModelSpec } from '../../src/model/build.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { HAVE_JAGS } from '../jags/jags-run.js';
-import { type NodeStats, type NodeVerdict, SD_PRECISION, compareSamples, fixtureModels, statsOf } from './agreement.js';
+import { type NodeStats, type NodeVerdict, SD_PRECISION, compareSamples, fixtureModels, runBothEngines } from './agreement.js';
 
 const CHAINS = 2;
 const BURNIN = 1000;
@@ -201,18 +199,11 @@ function loadGlm(dir: string): void {
 async function runBoth(spec: ModelSpec, lengthJags: number, lengthOurs: number, seed: number): Promise<{ jags: Map<string, NodeStats>; ours: Map<string, NodeStats> }> {
   const dirJ = mkdtempSync(join(tmpdir(), 'lmer2jags-agree-jags-'));
   const dirO = mkdtempSync(join(tmpdir(), 'lmer2jags-agree-ours-'));
-  try {
+  return runBothEngines(dirJ, dirO, async () => {
     await writeConversion(dirJ, convertModel(spec, { chains: CHAINS, burnin: BURNIN, iter: BASE_ITER * lengthJags, thin: Math.ceil(lengthJags / JAGS_KEEP), seed }).files);
     loadGlm(dirJ);
     await writeConversion(dirO, convertModel(spec, { chains: CHAINS, burnin: BURNIN, iter: BASE_ITER * lengthOurs, seed: seed + 1 }).files);
-    // JAGS is a process of its own: both engines run at once.
-    const [, written] = await Promise.all([runJags(dirJ), runBundledEngine(dirO, { quiet: true })]);
-    assert.ok(written, 'the bundled engine wrote no CODA files');
-    return { jags: statsOf(readSamples(dirJ)), ours: statsOf(written.coda) };
-  } finally {
-    rmSync(dirJ, { recursive: true, force: true });
-    rmSync(dirO, { recursive: true, force: true });
-  }
+  });
 }
 
 function summary(vs: readonly NodeVerdict[]): string {

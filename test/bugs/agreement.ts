@@ -13,7 +13,11 @@
  * Nodes that are constant in both samples must be equal.
  */
 import { essBasic, mean, pooled, splitChains, variance } from '../../src/mcmc/diagnostics.js';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { runBundledEngine } from '../../src/bugs/run.js';
 import type { CodaOutput } from '../../src/jags/coda.js';
+import { readSamples, runJags } from '../../src/jags/jags-cli.js';
 import { loadFixtures } from '../helpers/fixtures.js';
 
 export const MEAN_MCSES = 4;
@@ -56,6 +60,23 @@ export function statsOf(coda: CodaOutput): Map<string, NodeStats> {
   const out = new Map<string, NodeStats>();
   for (const name of coda.names) out.set(name, nodeStats(coda.chains.map((c) => c.get(name)!.values)));
   return out;
+}
+
+/**
+ * Runs the real JAGS in dirJ and the bundled engine in dirO at once (JAGS is a process of its
+ * own), after `prepare` has written the folders, and returns both engines' node statistics;
+ * both folders are removed afterwards, whatever happens.
+ */
+export async function runBothEngines(dirJ: string, dirO: string, prepare: () => Promise<void> = async () => undefined): Promise<{ jags: Map<string, NodeStats>; ours: Map<string, NodeStats> }> {
+  try {
+    await prepare();
+    const [, written] = await Promise.all([runJags(dirJ), runBundledEngine(dirO, { quiet: true })]);
+    assert.ok(written, 'the bundled engine wrote no CODA files');
+    return { jags: statsOf(readSamples(dirJ)), ours: statsOf(written.coda) };
+  } finally {
+    rmSync(dirJ, { recursive: true, force: true });
+    rmSync(dirO, { recursive: true, force: true });
+  }
 }
 
 export interface NodeVerdict {

@@ -11,15 +11,13 @@
  * as in agreement-fixtures.test.ts.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runBundledEngine } from '../../src/bugs/run.js';
-import { readSamples, runJags } from '../../src/jags/jags-cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { HAVE_JAGS } from '../jags/jags-run.js';
-import { type NodeStats, compareSamples, statsOf } from './agreement.js';
+import { type NodeStats, compareSamples, runBothEngines } from './agreement.js';
 
 const EXAMPLES = ['rats', 'dyes', 'seeds', 'surgical'];
 
@@ -52,16 +50,7 @@ function copyExample(name: string, k: number, seedShift: number): string {
 }
 
 async function runBoth(name: string, k: number, seedShift: number): Promise<{ jags: Map<string, NodeStats>; ours: Map<string, NodeStats> }> {
-  const dirJ = copyExample(name, k, seedShift);
-  const dirO = copyExample(name, k, seedShift);
-  try {
-    const [, written] = await Promise.all([runJags(dirJ), runBundledEngine(dirO, { quiet: true })]);
-    assert.ok(written, 'the bundled engine wrote no CODA files');
-    return { jags: statsOf(readSamples(dirJ)), ours: statsOf(written.coda) };
-  } finally {
-    rmSync(dirJ, { recursive: true, force: true });
-    rmSync(dirO, { recursive: true, force: true });
-  }
+  return runBothEngines(copyExample(name, k, seedShift), copyExample(name, k, seedShift));
 }
 
 describe('the classic BUGS examples agree in both engines and with JAGS\'s benchmark', { concurrency: 2 }, () => {
