@@ -10,7 +10,7 @@ import { buildPlsBlocks } from './blocks.js';
 import { bobyqa, type BobyqaResult, type BobyqaStatus } from './bobyqa.js';
 import { checkConvergence, finiteDifferenceDerivatives, formatG, type Derivatives } from './convergence.js';
 import { DegenerateFitError, PlsObjective } from './objective.js';
-import { collectResults, type LmerResults } from './summary.js';
+import { collectResults, extendResults, type LmerResults } from './summary.js';
 
 export interface LmerOptions {
   /** REML (default) or maximum likelihood. */
@@ -217,8 +217,7 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     restarted,
     snappedToBoundary: snapped,
   };
-  return {
-    ...results,
+  return extendResults(results, {
     formula: spec.formula,
     method: reml ? 'REML' : 'ML',
     singular: conv.singular,
@@ -232,7 +231,7 @@ export function fitLmer(spec: ModelSpec, options: LmerOptions = {}): LmerFit {
     optimizer,
     derivatives: derivs,
     elapsedMs: performance.now() - t0,
-  };
+  });
 }
 
 /** A breakdown away from the start: the optimizer drove θ to where the fit degenerates. */
@@ -330,8 +329,7 @@ export function lmerAtTheta(spec: ModelSpec, theta: readonly number[], options: 
     ...spec.messages.map((text): LmerDiagnostic => ({ kind: 'message', text })),
     ...conv.messages.map((text): LmerDiagnostic => ({ kind: 'message', text })),
   ];
-  return {
-    ...results,
+  return extendResults(results, {
     formula: spec.formula,
     method: reml ? 'REML' : 'ML',
     singular: conv.singular,
@@ -358,7 +356,7 @@ export function lmerAtTheta(spec: ModelSpec, theta: readonly number[], options: 
     },
     derivatives: null,
     elapsedMs: performance.now() - t0,
-  };
+  });
 }
 
 /**

@@ -104,7 +104,6 @@ export function collectResults(spec: ModelSpec, blocks: PlsBlocks, objective: Pl
   const pearson = spec.weights ? new Float64Array(n) : scaled;
   residualsOf(spec.response.values, fitted, sigma, residuals, scaled, n);
   if (spec.weights) for (let i = 0; i < n; i++) pearson[i] = (blocks.sqrtW[i] * residuals[i]) / sigma;
-  const scaledQ = quantiles(scaled, [0, 0.25, 0.5, 0.75, 1]);
 
   // VarCorr, one entry per term, with R's make.unique group names.
   const groupNames = makeUnique(spec.random.map((t) => t.group));
@@ -183,9 +182,26 @@ export function collectResults(spec: ModelSpec, blocks: PlsBlocks, objective: Pl
     ranef,
     fitted,
     residuals,
-    scaledResidualQuantiles: scaledQ,
-    summaryResidualQuantiles: spec.weights ? quantiles(pearson, [0, 0.25, 0.5, 0.75, 1]) : [...scaledQ],
+    // Only summary() shows these (sorting 80,000 residuals is a tenth of a fit's time), so they
+    // are computed when first read; extendResults keeps them lazy.
+    get scaledResidualQuantiles() {
+      const q = quantiles(scaled, FIVE_NUMBERS);
+      Object.defineProperty(this, 'scaledResidualQuantiles', { value: q, enumerable: true });
+      return q;
+    },
+    get summaryResidualQuantiles() {
+      const q = spec.weights ? quantiles(pearson, FIVE_NUMBERS) : [...this.scaledResidualQuantiles];
+      Object.defineProperty(this, 'summaryResidualQuantiles', { value: q, enumerable: true });
+      return q;
+    },
   };
+}
+
+const FIVE_NUMBERS = [0, 0.25, 0.5, 0.75, 1] as const;
+
+/** RESULTS with EXTRA added, keeping the lazy fields of collectResults lazy (a spread reads them). */
+export function extendResults<E extends object>(results: LmerResults, extra: E): LmerResults & E {
+  return Object.defineProperties({ ...extra }, Object.getOwnPropertyDescriptors(results)) as LmerResults & E;
 }
 
 // Loops of collectResults, each in its own function: they run once per fit, so each is
