@@ -13,12 +13,12 @@ import { type CommonArgs, withOutput } from './common.js';
 import { table } from './output.js';
 import { modelOptions } from './parse.js';
 
-export interface ConvertArgs extends CommonArgs {
+/** The model and conversion options (shared by convert and verify). */
+export interface ConversionArgs {
   formula: string;
   data: string;
   weights?: string;
   offset?: string;
-  out: string;
   param: Parameterization;
   cov: CovarianceForm;
   priors: PriorSet;
@@ -28,6 +28,10 @@ export interface ConvertArgs extends CommonArgs {
   iter: number;
   thin: number;
   seed: number;
+}
+
+export interface ConvertArgs extends CommonArgs, ConversionArgs {
+  out: string;
   force: boolean;
 }
 

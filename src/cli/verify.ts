@@ -9,33 +9,18 @@ import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { readDataFile } from '../data/read.js';
 import { ExitCode, Lmer2JagsError } from '../errors.js';
-import type { CovarianceForm, Parameterization } from '../jags/names.js';
-import type { PriorSet } from '../jags/priors.js';
 import { buildModelSpec } from '../model/build.js';
 import { writeOutputFile } from '../util/atomic-write.js';
 import { formatVerifyResult, verifyResultToJson } from '../verify/format.js';
 import { ENGINES, type Engine, type VerifyProgress, type VerifyResult, verifyModel } from '../verify/verify.js';
 import { type CommonArgs, withOutput } from './common.js';
-import { conversionOptions } from './convert.js';
+import { type ConversionArgs, conversionOptions } from './convert.js';
 import type { Output } from './output.js';
 import { modelOptions } from './parse.js';
 
 export const METHODS = ['REML', 'ML'] as const;
 
-export interface VerifyArgs extends CommonArgs {
-  formula: string;
-  data: string;
-  weights?: string;
-  offset?: string;
-  param: Parameterization;
-  cov: CovarianceForm;
-  priors: PriorSet;
-  eta: number;
-  chains: number;
-  burnin: number;
-  iter: number;
-  thin: number;
-  seed: number;
+export interface VerifyArgs extends CommonArgs, ConversionArgs {
   engine: Engine;
   method: (typeof METHODS)[number];
   out?: string;
