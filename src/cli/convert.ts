@@ -3,22 +3,16 @@
  * model (model.jags, data.R, inits1.R … initsK.R, run.cmd, names.json).
  */
 import type { Argv } from 'yargs';
-import { readDataFile } from '../data/read.js';
 import { COVARIANCE_FORMS, PARAMETERIZATIONS, type CovarianceForm, type Parameterization } from '../jags/names.js';
 import { PRIOR_SETS, type PriorSet } from '../jags/priors.js';
-import { convertModel, DEFAULT_OPTIONS } from '../jags/render.js';
+import { type ConvertOptions, convertModel, DEFAULT_OPTIONS } from '../jags/render.js';
 import { writeConversion } from '../jags/write.js';
-import { buildModelSpec } from '../model/build.js';
 import { type CommonArgs, withOutput } from './common.js';
 import { table } from './output.js';
-import { modelOptions } from './parse.js';
+import { loadModel, type ModelArgs, modelOptions } from './parse.js';
 
 /** The model and conversion options (shared by convert and verify). */
-export interface ConversionArgs {
-  formula: string;
-  data: string;
-  weights?: string;
-  offset?: string;
+export interface ConversionArgs extends ModelArgs {
   param: Parameterization;
   cov: CovarianceForm;
   priors: PriorSet;
@@ -63,26 +57,25 @@ const WHAT: Record<string, string> = {
   'names.json': "which node is which of lmer's estimates",
 };
 
+/** The conversion options of the command line, as convertModel takes them. */
+export function conversionSettings(args: ConversionArgs): ConvertOptions {
+  return {
+    param: args.param,
+    cov: args.cov,
+    priors: args.priors,
+    eta: args.eta,
+    chains: args.chains,
+    burnin: args.burnin,
+    iter: args.iter,
+    thin: args.thin,
+    seed: args.seed,
+  };
+}
+
 export async function runConvert(args: ConvertArgs): Promise<number> {
   return withOutput(args, async (out) => {
-    const table0 = await readDataFile(args.data);
-    const spec = buildModelSpec(args.formula, table0, {
-      ...(args.weights !== undefined ? { weights: args.weights } : {}),
-      ...(args.offset !== undefined ? { offset: args.offset } : {}),
-    });
-    for (const m of spec.messages) out.info(m);
-    if (spec.rows.dropped > 0) out.info(`${spec.rows.dropped} of ${spec.rows.total} rows dropped for missing values`);
-    const conv = convertModel(spec, {
-      param: args.param,
-      cov: args.cov,
-      priors: args.priors,
-      eta: args.eta,
-      chains: args.chains,
-      burnin: args.burnin,
-      iter: args.iter,
-      thin: args.thin,
-      seed: args.seed,
-    });
+    const spec = await loadModel(args, out);
+    const conv = convertModel(spec, conversionSettings(args));
     const paths = await writeConversion(args.out, conv.files, { force: args.force });
     if (args.json) {
       out.json({ out: args.out, files: paths, names: conv.names, monitors: conv.monitors, options: conv.options });

@@ -7,16 +7,14 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { readDataFile } from '../data/read.js';
 import { ExitCode, Lmer2JagsError } from '../errors.js';
-import { buildModelSpec } from '../model/build.js';
 import { writeOutputFile } from '../util/atomic-write.js';
 import { formatVerifyResult, verifyResultToJson } from '../verify/format.js';
 import { ENGINES, type Engine, type VerifyProgress, type VerifyResult, verifyModel } from '../verify/verify.js';
 import { type CommonArgs, withOutput } from './common.js';
-import { type ConversionArgs, conversionOptions } from './convert.js';
+import { type ConversionArgs, conversionOptions, conversionSettings } from './convert.js';
 import type { Output } from './output.js';
-import { modelOptions } from './parse.js';
+import { loadModel, modelOptions } from './parse.js';
 
 export const METHODS = ['REML', 'ML'] as const;
 
@@ -124,27 +122,13 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   return withOutput(args, async (out) => {
     checkOptions(args);
     if (args.report !== undefined) await checkReportPath(args.report);
-    const table0 = await readDataFile(args.data);
-    const spec = buildModelSpec(args.formula, table0, {
-      ...(args.weights !== undefined ? { weights: args.weights } : {}),
-      ...(args.offset !== undefined ? { offset: args.offset } : {}),
-    });
-    for (const m of spec.messages) out.info(m);
-    if (spec.rows.dropped > 0) out.info(`${spec.rows.dropped} of ${spec.rows.total} rows dropped for missing values`);
+    const spec = await loadModel(args, out);
     const progress = verifyProgress(out, Boolean(process.stderr.isTTY) && !args.quiet);
     let result: VerifyResult;
     try {
       result = await verifyModel(spec, {
+        ...conversionSettings(args),
         REML: args.method !== 'ML',
-        param: args.param,
-        cov: args.cov,
-        priors: args.priors,
-        eta: args.eta,
-        chains: args.chains,
-        burnin: args.burnin,
-        iter: args.iter,
-        thin: args.thin,
-        seed: args.seed,
         engine: args.engine,
         tolerance: args.tolerance,
         force: args.force,
