@@ -49,15 +49,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readDataFile } from '../../src/data/read.js';
-import type { DataTable } from '../../src/data/table.js';
 import { convertModel } from '../../src/jags/render.js';
 import { writeConversion } from '../../src/jags/write.js';
 import type { ModelSpec } from '../../src/model/spec.js';
-import { buildModelSpec } from '../../src/model/build.js';
-import { fixturePath } from '../helpers/fixtures.js';
 import { HAVE_JAGS } from '../jags/jags-run.js';
-import { type NodeStats, type NodeVerdict, SD_PRECISION, compareSamples, fixtureModels, runBothEngines } from './agreement.js';
+import { fixtureModels, fixtureSpec } from '../helpers/fixture-models.js';
+import { type NodeStats, type NodeVerdict, SD_PRECISION, compareSamples, runBothEngines } from './agreement.js';
 
 const CHAINS = 2;
 const BURNIN = 1000;
@@ -182,12 +179,6 @@ const LEFT_OUT: Readonly<Record<string, string>> = {
   insteval: 'InstEval: JAGS does about 5 iterations a second on 73,421 rows and 4,128 levels',
 };
 
-const tables = new Map<string, Promise<DataTable>>();
-function table(rel: string): Promise<DataTable> {
-  if (!tables.has(rel)) tables.set(rel, readDataFile(fixturePath(rel)));
-  return tables.get(rel) as Promise<DataTable>;
-}
-
 /** Adds `load glm` to the top of DIR/run.cmd unless it loads the module already. */
 function loadGlm(dir: string): void {
   const path = join(dir, 'run.cmd');
@@ -226,10 +217,7 @@ describe('the bundled engine agrees with JAGS on every fixture model', { concurr
   for (const m of models) {
     const skip = !HAVE_JAGS ? 'jags is not installed' : LEFT_OUT[m.id];
     it(`${m.id}: ${m.formula}`, skip ? { skip } : {}, async (t) => {
-      const spec = buildModelSpec(m.formula, await table(m.data), {
-        ...(m.weights ? { weights: m.weights } : {}),
-        ...(m.offset ? { offset: m.offset } : {}),
-      });
+      const spec = await fixtureSpec(m);
       const [lj, lo] = RUN_LENGTHS[m.id] ?? [1, 1];
       const partial = PARTIAL_SD[m.id] !== undefined;
       const first = await runBoth(spec, lj, lo, 1);

@@ -18,7 +18,6 @@ import { rmSync } from 'node:fs';
 import { runBundledEngine } from '../../src/bugs/run.js';
 import type { CodaOutput } from '../../src/jags/coda.js';
 import { readSamples, runJags } from '../../src/jags/jags-cli.js';
-import { loadFixtures } from '../helpers/fixtures.js';
 
 export const MEAN_MCSES = 4;
 export const SD_TOLERANCE = 0.1;
@@ -133,29 +132,3 @@ export function compareSamples(a: ReadonlyMap<string, NodeStats>, b: ReadonlyMap
 
 // ---------------------------------------------------------------------------------------------
 // The fixture models (the list test/jags/fixtures-jags.test.ts runs in JAGS).
-
-export interface FixtureModel {
-  readonly id: string;
-  readonly formula: string;
-  readonly data: string;
-  readonly weights: string | null;
-  readonly offset: string | null;
-}
-
-/**
- * Every formula of fixtures/parse, then every lme4 model of fixtures/lmer that is not one of
- * them (weights, offsets and ML fits included), as test/jags/fixtures-jags.test.ts lists them.
- */
-export function fixtureModels(): FixtureModel[] {
-  const parse = loadFixtures<{ id: string; formula: string; data: string }>('parse');
-  const lmer = loadFixtures<{ id: string; formula: string; data: string; weights: string | null; offsetArg: string | null }>('lmer');
-  const key = (c: { formula: string; data: string; weights: string | null; offset: string | null }) =>
-    JSON.stringify([c.formula, c.data.replace(/^data\//, ''), c.weights, c.offset]);
-  const out: FixtureModel[] = parse.map((p) => ({ id: p.id, formula: p.formula, data: p.data, weights: null, offset: null }));
-  const seen = new Set(out.map(key));
-  for (const l of lmer) {
-    const c = { id: `lmer:${l.id}`, formula: l.formula, data: l.data, weights: l.weights, offset: l.offsetArg };
-    if (!seen.has(key(c))) out.push(c);
-  }
-  return out;
-}

@@ -16,59 +16,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readDataFile } from '../../src/data/read.js';
-import type { DataTable } from '../../src/data/table.js';
 import { readSamples, runJags, summarizeSamples } from '../../src/jags/jags-cli.js';
 import { convertModel } from '../../src/jags/render.js';
 import { startingValues } from '../../src/jags/start-values.js';
 import { writeConversion } from '../../src/jags/write.js';
-import { buildModelSpec } from '../../src/model/build.js';
-import { fixturePath, loadFixtures } from '../helpers/fixtures.js';
+import { fixtureModels, fixtureSpec } from '../helpers/fixture-models.js';
+import { loadFixtures } from '../helpers/fixtures.js';
 import { HAVE_JAGS } from './jags-run.js';
 
-interface ParseFixture {
-  id: string;
-  formula: string;
-  data: string;
-}
-interface LmerFixture {
-  id: string;
-  formula: string;
-  data: string;
-  weights: string | null;
-  offsetArg: string | null;
-  fixef: Record<string, number>;
-}
-
-interface Case {
-  id: string;
-  formula: string;
-  data: string;
-  weights: string | null;
-  offset: string | null;
-  fixef: Record<string, number> | null;
-}
-
-const parse = loadFixtures<ParseFixture>('parse');
-const lmer = loadFixtures<LmerFixture>('lmer');
-const key = (c: { formula: string; data: string; weights: string | null; offset: string | null }) =>
-  JSON.stringify([c.formula, c.data.replace(/^data\//, ''), c.weights, c.offset]);
-const refs = new Map(lmer.map((l) => [key({ ...l, offset: l.offsetArg }), l]));
-const cases: Case[] = parse.map((p) => {
-  const c = { id: p.id, formula: p.formula, data: p.data, weights: null, offset: null };
-  return { ...c, fixef: refs.get(key(c))?.fixef ?? null };
-});
-const seen = new Set(cases.map(key));
-for (const l of lmer) {
-  const c = { id: `lmer:${l.id}`, formula: l.formula, data: l.data, weights: l.weights, offset: l.offsetArg, fixef: l.fixef };
-  if (!seen.has(key(c))) cases.push(c);
-}
-
-const tables = new Map<string, Promise<DataTable>>();
-function table(rel: string): Promise<DataTable> {
-  if (!tables.has(rel)) tables.set(rel, readDataFile(fixturePath(rel)));
-  return tables.get(rel) as Promise<DataTable>;
-}
+const parse = loadFixtures<{ id: string }>('parse');
+const cases = fixtureModels();
 
 describe('every fixture model runs in the real JAGS and recovers lme4\'s fixed effects', { concurrency: 2 }, () => {
   it('covers all 77 parse fixtures and the lme4 models', () => {
@@ -77,10 +34,7 @@ describe('every fixture model runs in the real JAGS and recovers lme4\'s fixed e
   });
   for (const c of cases) {
     it(`${c.id}: ${c.formula}`, HAVE_JAGS ? {} : { skip: 'jags is not installed' }, async () => {
-      const spec = buildModelSpec(c.formula, await table(c.data), {
-        ...(c.weights ? { weights: c.weights } : {}),
-        ...(c.offset ? { offset: c.offset } : {}),
-      });
+      const spec = await fixtureSpec(c);
       const big = spec.nobs > 20000;
       const conv = convertModel(spec, big ? { chains: 1, burnin: 50, iter: 100 } : { chains: 2, burnin: 500, iter: 1000 });
       const dir = mkdtempSync(join(tmpdir(), 'lmer2jags-fx-'));

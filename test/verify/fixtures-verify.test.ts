@@ -16,43 +16,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readDataFile } from '../../src/data/read.js';
-import type { DataTable } from '../../src/data/table.js';
-import { buildModelSpec } from '../../src/model/build.js';
 import { verifyModel, type VerifyOptions } from '../../src/verify/verify.js';
-import { fixturePath, loadFixtures } from '../helpers/fixtures.js';
+import { fixtureModels, fixtureSpec } from '../helpers/fixture-models.js';
+import { loadFixtures } from '../helpers/fixtures.js';
 
-interface ParseFixture {
-  id: string;
-  formula: string;
-  data: string;
-}
-interface LmerFixture {
-  id: string;
-  formula: string;
-  data: string;
-  weights: string | null;
-  offsetArg: string | null;
-  REML: boolean;
-}
-interface Case {
-  id: string;
-  formula: string;
-  data: string;
-  weights: string | null;
-  offset: string | null;
-  REML: boolean;
-}
-
-const parse = loadFixtures<ParseFixture>('parse');
-const lmer = loadFixtures<LmerFixture>('lmer');
-const key = (c: Omit<Case, 'id'>) => JSON.stringify([c.formula, c.data.replace(/^data\//, ''), c.weights, c.offset, c.REML]);
-const cases: Case[] = parse.map((p) => ({ id: p.id, formula: p.formula, data: p.data, weights: null, offset: null, REML: true }));
-const seen = new Set(cases.map(key));
-for (const l of lmer) {
-  const c = { id: `lmer:${l.id}`, formula: l.formula, data: l.data, weights: l.weights, offset: l.offsetArg, REML: l.REML };
-  if (!seen.has(key(c))) cases.push(c);
-}
+const parse = loadFixtures<{ id: string }>('parse');
+const cases = fixtureModels({ byMethod: true });
 
 /** Longer runs for the models whose chains mix slowly (see the header). */
 const RUNS: Record<string, VerifyOptions> = {
@@ -60,12 +29,6 @@ const RUNS: Record<string, VerifyOptions> = {
   'lmer:groups-boundary-vector': { iter: 4000 },
   insteval: { chains: 2, burnin: 200, iter: 600, threads: 2 },
 };
-
-const tables = new Map<string, Promise<DataTable>>();
-function table(rel: string): Promise<DataTable> {
-  if (!tables.has(rel)) tables.set(rel, readDataFile(fixturePath(rel)));
-  return tables.get(rel) as Promise<DataTable>;
-}
 
 describe('verify agrees on every fixture model with the default options', { concurrency: 2 }, () => {
   it('covers the 77 parse fixtures and every lme4 model, ML fits included', () => {
@@ -75,10 +38,7 @@ describe('verify agrees on every fixture model with the default options', { conc
   });
   for (const c of cases) {
     it(`${c.id}: ${c.formula}${c.REML ? '' : ' (ML)'}`, async () => {
-      const spec = buildModelSpec(c.formula, await table(c.data), {
-        ...(c.weights ? { weights: c.weights } : {}),
-        ...(c.offset ? { offset: c.offset } : {}),
-      });
+      const spec = await fixtureSpec(c);
       const r = await verifyModel(spec, { REML: c.REML, chains: 4, burnin: 500, iter: 1000, threads: 1, ...RUNS[c.id] });
       const bad = r.report.rows.filter((x) => !x.ok).map((x) => `${x.quantity} ${x.name}: ${x.statistic.kind} ${x.statistic.value} (allowed ${x.tolerance}); rule: ${x.rule}`);
       assert.equal(r.report.verdict, 'agree', [...r.report.reasons, ...bad].join('\n'));
