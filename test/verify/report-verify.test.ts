@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
+import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from '../helpers/chromium.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
@@ -28,12 +29,8 @@ describe('verify --report on a real model, in headless Chromium', () => {
     const html = readFileSync(file, 'utf8');
     assert.doesNotMatch(html, /<script|<link |src="http|href="http/, 'self-contained');
     assert.match(html, /lmer and the posterior agree/);
-    if (!existsSync('/usr/bin/chromium')) return t.skip('Chromium is not installed (Debian: apt-get install chromium)');
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    if (!HAVE_CHROMIUM) return t.skip(NO_CHROMIUM);
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
       await page.goto(`file://${file}`);

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { VerifyReport } from '../../src/verify/compare.js';
 import { density, renderReport, type ReportInput } from '../../src/verify/report.js';
 import { packageRoot } from '../../src/paths.js';
+import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A deterministic pseudo-random stream, so the report's plots are the same every run. */
@@ -58,15 +59,11 @@ describe('verify report (HTML)', () => {
     assert.ok(Math.abs(area - 1) < 0.02, `area ${area}`);
   });
   it('renders in headless Chromium: the plots draw, and a screenshot is saved', async (t) => {
-    if (!existsSync('/usr/bin/chromium')) return t.skip('Chromium is not installed (Debian: apt-get install chromium)');
-    const { chromium } = await import('playwright-core');
+    if (!HAVE_CHROMIUM) return t.skip(NO_CHROMIUM);
     const dir = tempDir();
     const file = join(dir, 'report.html');
     writeFileSync(file, await renderReport(input()));
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
       await page.goto(`file://${file}`);
